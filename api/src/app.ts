@@ -1,0 +1,82 @@
+/**
+ * buildApp() assembles the Fastify application around an already-built pipeline and store.
+ * It never listens: the server entry does, tests call inject() or listen on port 0.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { randomUUID } from 'node:crypto'
+import type { Config, Pipeline, Store, Telemetry } from '@watchfloor/pipeline'
+import { WatchfloorError } from '@watchfloor/pipeline'
+import ingestRoutes from './routes/ingest.js'
+import healthRoutes from './routes/health.js'
+import statsRoutes from './routes/stats.js'
+import incidentRoutes from './routes/incidents.js'
+
+export interface AppDeps {
+  config: Readonly<Config>
+  pipeline: Pipeline
+  store: Store
+  telemetry: Telemetry
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps
+  }
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger:
+      deps.config.logLevel === 'silent'
+        ? false
+        : { level: deps.config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] },
+    genReqId: () => randomUUID(),
+    // Request lines are logged by the onResponse hook below (failures only), never bodies.
+    disableRequestLogging: true,
+    bodyLimit: deps.config.ingest.maxBodyBytes,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  app.decorate('deps', deps)
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode >= 500) req.log.warn({ url: req.url, method: req.method, status: reply.statusCode }, 'request failed')
+    else if (reply.statusCode >= 400) req.log.info({ url: req.url, method: req.method, status: reply.statusCode }, 'request refused')
+  })
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+    if (err instanceof WatchfloorError) {
+      if (err.canRetry) void reply.header('Retry-After', err.code === 'PIPELINE_STOPPING' ? '5' : '1')
+      return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message } })
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.status(413).send({ error: { code: 'INGEST_BODY_TOO_LARGE', message: `request body exceeds ${deps.config.ingest.maxBodyBytes} bytes (INGEST_MAX_BODY_BYTES)` } })
+    }
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.status(415).send({ error: { code: 'INGEST_UNSUPPORTED_MEDIA_TYPE', message: err.message } })
+    }
+    if (err.validation) return reply.status(400).send({ error: { code: 'REQUEST_INVALID', message: err.message } })
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+    if (status === 500) req.log.error({ err }, 'unhandled error')
+    return reply.status(status).send({ error: { code: err.code ?? 'INTERNAL', message: status === 500 ? 'internal error' : err.message } })
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Watchfloor API', version: '0.1.0', description: 'Streaming SOC triage: ingest, incidents, pipeline health.' },
+      tags: [
+        { name: 'ingest', description: 'Send events' },
+        { name: 'incidents', description: 'Incidents to triage' },
+        { name: 'operations', description: 'Health, statistics, metrics' },
+      ],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(ingestRoutes)
+  await app.register(healthRoutes)
+  await app.register(statsRoutes)
+  await app.register(incidentRoutes)
+  return app
+}

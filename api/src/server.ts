@@ -1,0 +1,73 @@
+/**
+ * The process entry for `watchfloor start`: load config -> open the store and apply
+ * migrations -> start the pipeline -> serve the API. SIGTERM/SIGINT drain gracefully:
+ * stop accepting, finish in-flight requests (each is stored before its answer), flush sinks.
+ */
+import type { FastifyInstance } from 'fastify'
+import { Pipeline, Telemetry, loadConfig, migrate, openStore, type Config, type Store } from '@watchfloor/pipeline'
+import { buildApp } from './app.js'
+
+export interface Running {
+  app: FastifyInstance
+  pipeline: Pipeline
+  store: Store
+  url: string
+  stop(): Promise<void>
+}
+
+export async function startServer(config: Readonly<Config> = loadConfig()): Promise<Running> {
+  const store = await openStore(config)
+  let pipeline: Pipeline | undefined
+  try {
+    const { applied } = await migrate(store.client)
+    const telemetry = new Telemetry()
+    pipeline = new Pipeline(config, store, telemetry)
+    const app = await buildApp({ config, pipeline, store, telemetry })
+    if (applied.length > 0) app.log.info({ applied }, 'applied ClickHouse migrations')
+    await app.listen({ host: config.host, port: config.port })
+    const addr = app.server.address()
+    const port = typeof addr === 'object' && addr ? addr.port : config.port
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host
+    const url = `http://${host}:${port}`
+    let stopping: Promise<void> | undefined
+    const p = pipeline
+    const stop = () =>
+      (stopping ??= (async () => {
+        await app.close()
+        await p.drain()
+        await store.close()
+      })())
+    return { app, pipeline, store, url, stop }
+  } catch (err) {
+    await pipeline?.drain(0).catch(() => undefined)
+    await store.close().catch(() => undefined)
+    throw err
+  }
+}
+
+/** Runs until SIGTERM/SIGINT; returns the exit code. */
+export async function runServer(config?: Readonly<Config>): Promise<number> {
+  const running = await startServer(config)
+  const { store, url } = running
+  process.stdout.write(`Watchfloor is running at ${url}  (API docs: ${url}/docs, store: ${store.location})\n`)
+  return await new Promise<number>((resolve) => {
+    let signalled = false
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (signalled) {
+        process.stderr.write(`second ${sig}: exiting without draining\n`)
+        process.exit(1)
+      }
+      signalled = true
+      process.stderr.write(`${sig}: draining in-flight work...\n`)
+      running.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          process.stderr.write(`drain failed: ${(err as Error).message}\n`)
+          resolve(1)
+        },
+      )
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  })
+}

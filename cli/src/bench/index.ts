@@ -1,0 +1,13 @@
+/** `watchfloor bench <what>`: benchmarks that print figures (never asserted in unit tests). */
+import { benchIngest } from './ingest.js'
+
+export async function runBench(args: string[]): Promise<number> {
+  const [what, ...rest] = args
+  switch (what) {
+    case 'ingest':
+      return benchIngest(rest)
+    default:
+      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N]\n')
+      return 2
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * `watchfloor bench ingest`: end-to-end events/s (HTTP NDJSON -> workers: decode, normalize
+ * -> ClickHouse, each request answered only after storage) against the raw limit of the
+ * engine on this machine, and the server's RSS while ingesting.
+ *
+ * The server runs as its own process (`watchfloor start`, embedded engine, fresh data dir);
+ * this process only sends prebuilt bodies, so the client costs little CPU. Raw limits, measured
+ * afterwards in this process on a fresh engine with the same batch size and concurrency:
+ *   raw-bytes:  the same NDJSON bytes inserted straight into a table (JSONAsString)
+ *   raw-rows:   the pipeline's own output rows for the same records inserted into `events`
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import os from 'node:os'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { createClient } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+import { migrate, type TransformResult } from '@watchfloor/pipeline'
+import { loadCorpus } from './corpus.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`)
+  const v = i >= 0 ? Number(args[i + 1]) : dflt
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`)
+  return v
+}
+
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) * 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`
+
+async function startServer(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'cli/bin/watchfloor.js'), 'start'], {
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /running at (http:\/\/\S+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    child.on('exit', (c) => reject(new Error(`server exited with ${c}: ${out}`)))
+  })
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((r) => {
+        child.removeAllListeners('exit')
+        child.on('exit', () => r())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export async function benchIngest(args: string[]): Promise<number> {
+  const events = arg(args, 'events', 1_000_000)
+  const batch = arg(args, 'batch', 5000)
+  const concurrency = arg(args, 'concurrency', 4)
+  const shared = path.resolve(ROOT, '../shared')
+  const corpus = loadCorpus(shared)
+  const bodies: string[] = []
+  for (let i = 0; i < 32; i++) {
+    const lines: string[] = []
+    for (let j = 0; j < batch; j++) lines.push(corpus[(i * batch + j) % corpus.length]!)
+    bodies.push(lines.join('\n') + '\n')
+  }
+  const avgBytes = bodies.reduce((n, b) => n + b.length, 0) / bodies.length / batch
+  const requests = Math.ceil(events / batch)
+  process.stdout.write(`corpus: ${fmt(corpus.length)} distinct records (avg ${avgBytes.toFixed(0)} B), ${fmt(requests)} requests x ${fmt(batch)} records, ${concurrency} concurrent, ${os.availableParallelism()} cores\n`)
+
+  // 1. End to end through a real server process.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-'))
+  const server = await startServer(dataDir)
+  let peakRss = 0
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200)
+  let next = 0
+  let stored = 0
+  let refused = 0
+  const t0 = performance.now()
+  let lastReport = t0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests) {
+        const i = next++
+        for (;;) {
+          const res = await fetch(`${server.url}/api/ingest`, { method: 'POST', body: bodies[i % bodies.length]!, headers: { 'content-type': 'application/x-ndjson' } })
+          const text = await res.text()
+          if (res.status === 202) {
+            stored += Number(/"accepted":(\d+)/.exec(text)?.[1] ?? 0)
+            break
+          }
+          if (res.status === 503) {
+            refused++
+            await new Promise((r) => setTimeout(r, 50))
+            continue
+          }
+          throw new Error(`ingest answered ${res.status}: ${text.slice(0, 300)}`)
+        }
+        const now = performance.now()
+        if (now - lastReport > 5000 && process.stdout.isTTY) {
+          lastReport = now
+          process.stdout.write(`  ${fmt(stored)} stored, ${fmt(stored / ((now - t0) / 1000))} events/s, RSS ${mib(rssOf(server.pid))}\n`)
+        }
+      }
+    }),
+  )
+  const seconds = (performance.now() - t0) / 1000
+  clearInterval(sampler)
+  peakRss = Math.max(peakRss, rssOf(server.pid))
+  await server.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+  const e2e = stored / seconds
+
+  // 2. Raw limits on a fresh engine in this process, same batch size and concurrency.
+  const rawDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-raw-'))
+  const client = createClient({ connection: createChdbConnection({ path: rawDir }) as never })
+  await migrate(client)
+  await client.command({ query: 'CREATE TABLE raw_ndjson (line String) ENGINE = MergeTree ORDER BY tuple()' })
+  const { default: transform } = (await import(path.join(ROOT, 'pipeline/dist/workers/transform.js'))) as { default: (t: unknown) => TransformResult }
+  const rowBodies = bodies.map((b) => {
+    const r = transform({ framing: 'ndjson', text: b, source: 'bench', ingested: new Date().toISOString(), firstLine: 1, maxRecordBytes: 1 << 20, maxDepth: 64 })
+    return r.rows
+  })
+  const rawRun = async (query: string, payloads: string[]) => {
+    let i = 0
+    const t = performance.now()
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, 2) }, async () => {
+        while (i < requests) {
+          const body = payloads[i++ % payloads.length]!
+          const r = await client.exec({ query, values: Readable.from([body], { objectMode: false }) })
+          r.stream.destroy()
+        }
+      }),
+    )
+    return (requests * batch) / ((performance.now() - t) / 1000)
+  }
+  const rawBytes = await rawRun('INSERT INTO raw_ndjson FORMAT JSONAsString', bodies)
+  const rawRows = await rawRun('INSERT INTO events FORMAT JSONEachRow', rowBodies)
+  await client.close()
+  rmSync(rawDir, { recursive: true, force: true })
+
+  process.stdout.write(
+    [
+      '',
+      `end to end (HTTP NDJSON -> decode -> normalize -> ClickHouse, acked after storage): ${fmt(e2e)} events/s  (${fmt(stored)} events in ${seconds.toFixed(1)} s, ${refused} retried 503s)`,
+      `raw limit, same NDJSON bytes straight into the engine (JSONAsString):             ${fmt(rawBytes)} events/s  -> end to end = ${((e2e / rawBytes) * 100).toFixed(0)}%`,
+      `raw limit, the pipeline's output rows straight into the events table:              ${fmt(rawRows)} events/s  -> end to end = ${((e2e / rawRows) * 100).toFixed(0)}%`,
+      `server peak RSS while ingesting: ${mib(peakRss)}`,
+      '',
+    ].join('\n'),
+  )
+  return 0
+}

@@ -1,0 +1,96 @@
+/**
+ * Every configuration option, its environment variable, default and validation.
+ * Loaded once at start (see load.ts), every error listed together, then frozen.
+ */
+import os from 'node:os'
+import { z } from 'zod'
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const bytes = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = parseBytes(v)
+  if (n === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a size: ${String(v)} (examples: 1048576, 512kb, 64mb, 1gb)` })
+    return z.NEVER
+  }
+  return n
+})
+
+export function parseBytes(v: number | string): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$/i.exec(v)
+  if (!m) return undefined
+  const unit = (m[2] ?? 'b').toLowerCase()
+  const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1
+  return Math.floor(Number(m[1]) * mult)
+}
+
+/** One row per option: [config key, environment variable, description]. Kept next to the schema so README and errors agree. */
+export const OPTIONS = [
+  ['host', 'HOST', 'Address the API listens on.'],
+  ['port', 'PORT', 'Port the API listens on (0 picks a free port).'],
+  ['dataDir', 'DATA_DIR', 'Directory for the embedded ClickHouse engine and local state.'],
+  ['logLevel', 'LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent.'],
+  ['clickhouse.url', 'CLICKHOUSE_URL', 'ClickHouse server URL (http[s]://host:8123). Unset: the embedded engine (chdb) under DATA_DIR.'],
+  ['clickhouse.username', 'CLICKHOUSE_USER', 'ClickHouse user (server mode).'],
+  ['clickhouse.password', 'CLICKHOUSE_PASSWORD', 'ClickHouse password (server mode). Never logged.'],
+  ['clickhouse.database', 'CLICKHOUSE_DATABASE', 'Database holding the Watchfloor tables (server mode; created if missing).'],
+  ['clickhouse.fsync', 'CLICKHOUSE_FSYNC', 'fsync every insert before acknowledging (survives power loss, not only process kill). Slower.'],
+  ['ingest.maxBodyBytes', 'INGEST_MAX_BODY_BYTES', 'Largest accepted request body (413 above). Sizes accept kb/mb/gb.'],
+  ['ingest.maxRecordBytes', 'INGEST_MAX_RECORD_BYTES', 'Largest accepted single record; larger records are rejected with a reason.'],
+  ['ingest.maxDepth', 'INGEST_MAX_DEPTH', 'Deepest accepted JSON nesting of a record.'],
+  ['pipeline.workers', 'PIPELINE_WORKERS', 'Worker threads that decode and normalize (default: number of cores).'],
+  ['pipeline.batchRecords', 'PIPELINE_BATCH_RECORDS', 'Records per worker task.'],
+  ['pipeline.maxPendingRecords', 'PIPELINE_MAX_PENDING_RECORDS', 'Records in flight (in workers or waiting for storage) above which ingest answers 503 with Retry-After.'],
+  ['sink.maxBatchRows', 'SINK_MAX_BATCH_ROWS', 'Most rows in one ClickHouse insert; concurrent requests are grouped up to this.'],
+  ['sink.maxInflight', 'SINK_MAX_INFLIGHT', 'Concurrent ClickHouse inserts.'],
+  ['sink.retries', 'SINK_RETRIES', 'Retries of a failed insert (with backoff) before the request gets 503.'],
+  ['shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', 'Longest graceful drain on SIGTERM before exiting.'],
+] as const
+
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: int(0, 65535).default(8080),
+    dataDir: z.string().min(1).default('./data'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    clickhouse: z
+      .object({
+        url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL').optional(),
+        username: z.string().default('default'),
+        password: z.string().default(''),
+        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('watchfloor'),
+        fsync: bool.default(false),
+      })
+      .strict()
+      .prefault({}),
+    ingest: z
+      .object({
+        maxBodyBytes: bytes.default(64 * 1024 * 1024),
+        maxRecordBytes: bytes.default(1024 * 1024),
+        maxDepth: int(2, 1000).default(64),
+      })
+      .strict()
+      .prefault({}),
+    pipeline: z
+      .object({
+        workers: int(1, 256).default(Math.max(1, os.availableParallelism())),
+        batchRecords: int(1, 100_000).default(2000),
+        maxPendingRecords: int(1000, 100_000_000).default(400_000),
+      })
+      .strict()
+      .prefault({}),
+    sink: z
+      .object({
+        maxBatchRows: int(1, 10_000_000).default(200_000),
+        maxInflight: int(1, 64).default(2),
+        retries: int(0, 100).default(3),
+      })
+      .strict()
+      .prefault({}),
+    shutdownTimeoutMs: int(0, 3_600_000).default(30_000),
+  })
+  .strict()
+
+export type Config = z.output<typeof configSchema>
+export type ConfigInput = z.input<typeof configSchema>

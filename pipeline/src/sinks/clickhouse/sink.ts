@@ -1,0 +1,127 @@
+/**
+ * ClickHouse sink: `write(batch)` resolves only once the rows are stored (the ingest
+ * acknowledgement waits on it). Concurrent writes are grouped into one INSERT while earlier
+ * inserts are in flight (group commit), so many small requests cost few parts, and an idle
+ * sink writes at once. Failed inserts are retried with backoff; the same body is re-sent, and
+ * insert deduplication on the table turns a retry of a block that did land into a no-op.
+ */
+import { Readable } from 'node:stream'
+import type { ClickHouseClient } from '@clickhouse/client'
+import { WatchfloorError, toWatchfloorError } from '../../errors.js'
+import type { ComponentCounters } from '../../telemetry/counters.js'
+
+/** Rows as JSONEachRow text: one JSON object per line, each line ending in '\n'. */
+export interface RowBatch {
+  rows: string
+  count: number
+}
+
+export interface Sink {
+  write(batch: RowBatch): Promise<void>
+  flush(): Promise<void>
+  close(): Promise<void>
+  readonly queuedRows: number
+}
+
+export interface ClickHouseSinkOptions {
+  table: string
+  maxBatchRows: number
+  maxInflight: number
+  retries: number
+  /** First backoff delay; doubles per attempt. */
+  backoffMs?: number
+}
+
+interface Pending {
+  batch: RowBatch
+  resolve: () => void
+  reject: (err: WatchfloorError) => void
+}
+
+export class ClickHouseSink implements Sink {
+  private readonly queue: Pending[] = []
+  private inflight = 0
+  private queued = 0
+  private closed = false
+  private idleWaiters: (() => void)[] = []
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly counters: ComponentCounters,
+    private readonly opts: ClickHouseSinkOptions,
+  ) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.table)) throw new Error(`bad table name ${opts.table}`)
+  }
+
+  get queuedRows(): number {
+    return this.queued
+  }
+
+  write(batch: RowBatch): Promise<void> {
+    if (batch.count === 0) return Promise.resolve()
+    if (this.closed) return Promise.reject(new WatchfloorError('PIPELINE_STOPPING'))
+    this.counters.received += batch.count
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject })
+      this.queued += batch.count
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    while (this.inflight < this.opts.maxInflight && this.queue.length > 0) {
+      const group: Pending[] = []
+      let rows = 0
+      while (this.queue.length > 0) {
+        const next = this.queue[0]!
+        if (group.length > 0 && rows + next.batch.count > this.opts.maxBatchRows) break
+        group.push(this.queue.shift()!)
+        rows += next.batch.count
+      }
+      this.queued -= rows
+      this.inflight++
+      void this.insert(group, rows).finally(() => {
+        this.inflight--
+        this.pump()
+        if (this.inflight === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w()
+      })
+    }
+  }
+
+  private async insert(group: Pending[], rows: number): Promise<void> {
+    const body = group.length === 1 ? group[0]!.batch.rows : group.map((p) => p.batch.rows).join('')
+    let lastErr: unknown
+    for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, (this.opts.backoffMs ?? 100) * 2 ** (attempt - 1)))
+      try {
+        const result = await this.client.exec({
+          query: `INSERT INTO ${this.opts.table} FORMAT JSONEachRow`,
+          values: Readable.from([body], { objectMode: false }),
+          clickhouse_settings: { input_format_skip_unknown_fields: 0, date_time_input_format: 'best_effort' },
+        })
+        result.stream.destroy()
+        this.counters.sent += rows
+        for (const p of group) p.resolve()
+        return
+      } catch (err) {
+        lastErr = err
+        this.counters.errors++
+      }
+    }
+    this.counters.drop('insert_failed', rows)
+    const error = toWatchfloorError(lastErr, 'SINK_WRITE_FAILED')
+    const typed = error.code === 'SINK_WRITE_FAILED' ? error : new WatchfloorError('SINK_WRITE_FAILED', error.message, { cause: lastErr })
+    for (const p of group) p.reject(typed)
+  }
+
+  /** Resolves when everything written so far is stored (or has failed). */
+  flush(): Promise<void> {
+    if (this.inflight === 0 && this.queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  async close(): Promise<void> {
+    await this.flush()
+    this.closed = true
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { chunkLines } from './lines.js'
+import { parseCsv } from './csv.js'
+import { exceedsDepth } from './json.js'
+
+describe('chunkLines', () => {
+  it('splits on line boundaries and numbers chunks by their first line', () => {
+    const text = 'a\nb\nc\nd\ne'
+    const chunks = chunkLines(text, 2)
+    expect(chunks.map((c) => [c.text, c.firstLine])).toEqual([
+      ['a\nb\n', 1],
+      ['c\nd\n', 3],
+      ['e', 5],
+    ])
+    expect(chunks.map((c) => c.text).join('')).toBe(text)
+  })
+  it('handles a trailing newline without an empty chunk', () => {
+    expect(chunkLines('a\nb\n', 5)).toEqual([{ text: 'a\nb\n', firstLine: 1, lines: 2 }])
+  })
+})
+
+describe('parseCsv', () => {
+  it('handles quotes, escaped quotes, commas and newlines in fields, CRLF', () => {
+    const r = parseCsv('time,name,ip\r\n1,"a, ""b""",1.2.3.4\r\n2,"multi\nline",5.6.7.8\r\n')
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.header).toEqual(['time', 'name', 'ip'])
+    expect(r.rows.map((x) => x.cells.name)).toEqual(['a, "b"', 'multi\nline'])
+    expect(r.rows.map((x) => x.line)).toEqual([2, 3])
+  })
+  it('reports a row whose cell count differs from the header', () => {
+    const r = parseCsv('a,b\n1,2\n1,2,3\n')
+    if (!r.ok) throw new Error('expected ok')
+    expect(r.rows[1]!.error).toMatch(/3 cells, header has 2/)
+    expect(r.rows[0]!.error).toBeUndefined()
+  })
+})
+
+describe('exceedsDepth', () => {
+  it('counts nesting of objects and arrays but not brackets inside strings', () => {
+    expect(exceedsDepth('{"a":{"b":[1]}}', 3)).toBe(false)
+    expect(exceedsDepth('{"a":{"b":[[1]]}}', 3)).toBe(true)
+    expect(exceedsDepth(`{"s":"${'['.repeat(100)}\\"${'{'.repeat(100)}"}`, 3)).toBe(false)
+  })
+})

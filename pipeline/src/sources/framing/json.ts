@@ -1,0 +1,31 @@
+/** JSON helpers shared by every source: nesting limits and readable parse errors. */
+
+/**
+ * True when the JSON text nests objects/arrays deeper than `max`. Scans the text once
+ * (strings skipped), so a hostile record is refused before anything recurses into it.
+ */
+export function exceedsDepth(text: string, max: number): boolean {
+  // A document cannot nest deeper than its count of '{' and '[' characters.
+  if (text.length <= max) return false
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92 /* \ */) i++
+      else if (c === 34 /* " */) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--
+  }
+  return false
+}
+
+/** " at position N" (or line/column) from a JSON.parse error, or '' when unknown. */
+export function jsonErrorPosition(err: unknown): string {
+  const msg = err instanceof Error ? err.message : ''
+  const pos = /position (\d+)/.exec(msg)
+  if (pos) return ` at position ${pos[1]}: ${msg.replace(/ in JSON at position \d+.*$/, '').slice(0, 120)}`
+  return msg ? `: ${msg.slice(0, 160)}` : ''
+}

@@ -1,0 +1,197 @@
+/**
+ * The topology: sources hand framed text to `ingest`, which fans it out as batched tasks to
+ * the piscina worker pool (decode -> normalize), then writes the rows to the ClickHouse sink
+ * and the rejected records to the dead-letter sink. `ingest` resolves only after both sinks
+ * have stored everything, so a source may acknowledge the moment it resolves.
+ *
+ * Backpressure: records in flight (in workers or waiting for storage) are counted; above
+ * `maxPendingRecords` new work is refused with PIPELINE_SATURATED (retryable), so memory
+ * stays bounded and producers slow down instead of the process falling over.
+ */
+import { existsSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Piscina } from 'piscina'
+import type { Config } from '../config/schema.js'
+import { WatchfloorError, type ErrorCode } from '../errors.js'
+import { ClickHouseSink, type Sink } from '../sinks/clickhouse/sink.js'
+import type { Store } from '../sinks/clickhouse/client.js'
+import { Telemetry, type ComponentCounters } from '../telemetry/counters.js'
+import type { Framing, TransformFailure, TransformResult, TransformTask } from '../workers/task.js'
+import { chunkLines } from '../sources/framing/lines.js'
+
+export interface IngestRequest {
+  body: string
+  framing: Framing
+  /** Source component name: http, kafka, file. */
+  source: string
+  requestId: string
+  contentType: string
+}
+
+export interface IngestRecordError {
+  index: number
+  line?: number
+  code: ErrorCode
+  reason: string
+}
+
+export interface IngestOutcome {
+  accepted: number
+  rejected: number
+  ids: string[]
+  errors: IngestRecordError[]
+  /** Set when the body as a whole could not be framed (e.g. malformed JSON). */
+  failure?: { code: ErrorCode; reason: string }
+}
+
+/** Resolve the compiled worker file whether this module runs from src (tests) or dist. */
+function workerFile(): string {
+  const here = fileURLToPath(new URL('../workers/transform.js', import.meta.url))
+  if (existsSync(here)) return here
+  const dist = here.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}`)
+  if (existsSync(dist)) return dist
+  throw new Error(`worker entry not found at ${here} or ${dist}: run \`npm run build\``)
+}
+
+export class Pipeline {
+  readonly pool: Piscina
+  readonly events: Sink
+  readonly deadLetters: Sink
+  private pending = 0
+  private stopping = false
+  private readonly decodeCounters: ComponentCounters
+  private readonly decoderTotals: Record<string, number> = {}
+  private readonly statusTotals: Record<string, number> = {}
+
+  constructor(
+    readonly config: Readonly<Config>,
+    readonly store: Store,
+    readonly telemetry: Telemetry,
+  ) {
+    this.pool = new Piscina({
+      filename: workerFile(),
+      minThreads: config.pipeline.workers,
+      maxThreads: config.pipeline.workers,
+      idleTimeout: 60_000,
+    })
+    const sinkOpts = { maxBatchRows: config.sink.maxBatchRows, maxInflight: config.sink.maxInflight, retries: config.sink.retries }
+    this.events = new ClickHouseSink(store.client, telemetry.component('clickhouse', 'sink'), { ...sinkOpts, table: 'events' })
+    this.deadLetters = new ClickHouseSink(store.client, telemetry.component('dead_letter', 'sink'), { ...sinkOpts, table: 'dead_letters' })
+    this.decodeCounters = telemetry.component('decode', 'transform')
+    telemetry.gauge('pipeline_pending_records', 'Records in workers or waiting for storage.', () => this.pending)
+    telemetry.gauge('pipeline_max_pending_records', 'Pending records above which ingest is refused (503).', () => config.pipeline.maxPendingRecords)
+    telemetry.gauge('worker_threads', 'Transform worker threads.', () => this.pool.threads.length)
+    telemetry.gauge('worker_queue_tasks', 'Tasks waiting for a worker.', () => this.pool.queueSize)
+    telemetry.gauge('worker_utilization', 'Share of time workers were busy since start (0-1).', () => Math.round(this.pool.utilization * 1000) / 1000)
+    telemetry.gauge('clickhouse_queued_rows', 'Rows waiting for a ClickHouse insert.', () => this.events.queuedRows)
+  }
+
+  get pendingRecords(): number {
+    return this.pending
+  }
+
+  get isStopping(): boolean {
+    return this.stopping
+  }
+
+  decodeTotals(): { decoders: Record<string, number>; statuses: Record<string, number> } {
+    return { decoders: { ...this.decoderTotals }, statuses: { ...this.statusTotals } }
+  }
+
+  /** Runs a body through the pipeline; resolves once every accepted record and every dead letter is stored. */
+  async ingest(req: IngestRequest): Promise<IngestOutcome> {
+    if (this.stopping) throw new WatchfloorError('PIPELINE_STOPPING')
+    const ingested = new Date().toISOString()
+    const base = { source: req.source, ingested, maxRecordBytes: this.config.ingest.maxRecordBytes, maxDepth: this.config.ingest.maxDepth }
+    const tasks: TransformTask[] =
+      req.framing === 'ndjson' || req.framing === 'text'
+        ? chunkLines(req.body, this.config.pipeline.batchRecords).map((c) => ({ ...base, framing: req.framing, text: c.text, firstLine: c.firstLine, lines: c.lines }))
+        : [{ ...base, framing: req.framing, text: req.body, firstLine: 1 }]
+    const estimate = tasks.reduce((n, t) => n + (t.lines ?? Math.max(1, Math.ceil(t.text.length / 512))), 0)
+    if (this.pending > 0 && this.pending + estimate > this.config.pipeline.maxPendingRecords) {
+      this.telemetry.component(req.source, 'source').drop('saturated', estimate)
+      throw new WatchfloorError('PIPELINE_SATURATED', `${this.pending} records in flight, limit ${this.config.pipeline.maxPendingRecords}`)
+    }
+    this.pending += estimate
+    try {
+      return await this.run(req, tasks, ingested)
+    } finally {
+      this.pending -= estimate
+    }
+  }
+
+  private async run(req: IngestRequest, tasks: TransformTask[], ingested: string): Promise<IngestOutcome> {
+    const sourceCounters = this.telemetry.component(req.source, 'source')
+    // Each task is stored as soon as its worker returns; the request waits for all of them.
+    const results = await Promise.all(
+      tasks.map(async (task) => {
+        let res: TransformResult | TransformFailure
+        try {
+          res = (await this.pool.run(task)) as TransformResult | TransformFailure
+        } catch (err) {
+          this.decodeCounters.errors++
+          throw new WatchfloorError('WORKER_FAILED', (err as Error).message, { cause: err })
+        }
+        if (res.ok) {
+          await this.events.write({ rows: res.rows, count: res.ids.length })
+        }
+        return res
+      }),
+    )
+    const outcome: IngestOutcome = { accepted: 0, rejected: 0, ids: [], errors: [] }
+    const dead: string[] = []
+    const deadRow = (index: number, code: string, reason: string, raw: string) =>
+      JSON.stringify({
+        id: randomUUID(),
+        received_at: ingested.replace('T', ' ').slice(0, 23),
+        source: req.source,
+        request_id: req.requestId,
+        record_index: index,
+        code,
+        reason,
+        content_type: req.contentType,
+        raw,
+      })
+    let offset = 0
+    for (const res of results) {
+      if (!res.ok) {
+        outcome.failure = { code: res.code, reason: res.reason }
+        dead.push(deadRow(-1, res.code, res.reason, req.body))
+        sourceCounters.drop(res.code.toLowerCase())
+        continue
+      }
+      for (const id of res.ids) outcome.ids.push(id)
+      for (const e of res.errors) {
+        const err: IngestRecordError = { index: offset + e.index, code: e.code, reason: e.reason }
+        if (e.line !== undefined) err.line = e.line
+        outcome.errors.push(err)
+        dead.push(deadRow(err.index, e.code, e.reason, e.raw))
+        this.decodeCounters.drop(e.code.toLowerCase())
+      }
+      for (const [k, v] of Object.entries(res.decoders)) this.decoderTotals[k] = (this.decoderTotals[k] ?? 0) + v
+      for (const [k, v] of Object.entries(res.statuses)) this.statusTotals[k] = (this.statusTotals[k] ?? 0) + v
+      offset += res.records
+    }
+    outcome.accepted = outcome.ids.length
+    outcome.rejected = outcome.errors.length
+    sourceCounters.received += offset
+    sourceCounters.sent += outcome.accepted
+    this.decodeCounters.received += offset
+    this.decodeCounters.sent += outcome.accepted
+    if (dead.length > 0) await this.deadLetters.write({ rows: dead.join('\n') + '\n', count: dead.length })
+    return outcome
+  }
+
+  /** Stops taking work, waits for in-flight batches to be stored, then stops the workers. */
+  async drain(timeoutMs = this.config.shutdownTimeoutMs): Promise<boolean> {
+    this.stopping = true
+    const deadline = Date.now() + timeoutMs
+    while (this.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    const drained = this.pending === 0
+    await Promise.all([this.events.close(), this.deadLetters.close()])
+    await this.pool.destroy()
+    return drained
+  }
+}

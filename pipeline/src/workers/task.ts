@@ -1,0 +1,52 @@
+/** The contract between the main thread and the transform workers (plain data only). */
+import type { ErrorCode } from '../errors.js'
+
+/** How a task's text is framed into records. */
+export type Framing = 'ndjson' | 'json' | 'csv' | 'text'
+
+export interface TransformTask {
+  framing: Framing
+  text: string
+  /** Which source delivered the records: http, kafka, file. */
+  source: string
+  /** ISO 8601 time the records were received. */
+  ingested: string
+  /** 1-based line number of the task's first line in the whole body (ndjson/text). */
+  firstLine: number
+  maxRecordBytes: number
+  maxDepth: number
+  /** Lines in the task (line framings), used for admission control. */
+  lines?: number
+}
+
+export interface TaskRecordError {
+  /** 0-based record index within the task; the caller adds the task's offset. */
+  index: number
+  /** 1-based line in the whole body, when the framing is line based. */
+  line?: number
+  code: ErrorCode
+  reason: string
+  /** The record's raw text, kept in the dead-letter table. */
+  raw: string
+}
+
+export interface TransformResult {
+  ok: true
+  /** Records seen (accepted + rejected). */
+  records: number
+  /** JSONEachRow rows for the events table, in record order. */
+  rows: string
+  /** Ids of the accepted events, in record order. */
+  ids: string[]
+  errors: TaskRecordError[]
+  /** Accepted records per decoder and per decode status. */
+  decoders: Record<string, number>
+  statuses: Record<string, number>
+}
+
+/** A failure of the whole task (e.g. a JSON body that does not parse). */
+export interface TransformFailure {
+  ok: false
+  code: ErrorCode
+  reason: string
+}

@@ -1,0 +1,166 @@
+/**
+ * The piscina worker entry: frames a task's text into records, then runs the per-record
+ * transforms (decode -> normalize) and returns storage rows as one JSONEachRow string.
+ * Never throws for bad input: per-record problems are returned as errors with a code.
+ */
+import { randomUUID } from 'node:crypto'
+import { decodeCsvRow, decodeRecord, decodeTextLine, expandRecords } from '../transforms/decode/index.js'
+import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
+import { eventToRow } from '../transforms/normalize/index.js'
+import { parseCsv } from '../sources/framing/csv.js'
+import { exceedsDepth, jsonErrorPosition } from '../sources/framing/json.js'
+import type { TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
+
+export default function transform(task: TransformTask): TransformResult | TransformFailure {
+  const out = new Collector(task)
+  switch (task.framing) {
+    case 'ndjson':
+    case 'text':
+      out.lines(task.text, task.framing)
+      break
+    case 'json': {
+      let value: unknown
+      try {
+        value = JSON.parse(task.text)
+      } catch (err) {
+        // A body sent as application/json that is really NDJSON (several documents, one per line).
+        const firstLine = task.text.trimStart().split('\n', 1)[0] ?? ''
+        if (task.text.trim().includes('\n') && isJson(firstLine)) {
+          out.lines(task.text, 'ndjson')
+          break
+        }
+        return { ok: false, code: 'INGEST_MALFORMED_JSON', reason: `malformed JSON${jsonErrorPosition(err)}` }
+      }
+      if (Array.isArray(value)) {
+        for (const item of value) out.value(item, undefined)
+      } else {
+        const expanded = expandRecords(value)
+        if (expanded) for (const item of expanded) out.value(item, undefined)
+        else out.value(value, task.text)
+      }
+      break
+    }
+    case 'csv': {
+      const parsed = parseCsv(task.text)
+      if (!parsed.ok) return { ok: false, code: 'RECORD_CSV_MISMATCH', reason: parsed.reason }
+      for (const row of parsed.rows) {
+        if (row.error) out.reject('RECORD_CSV_MISMATCH', row.error, row.raw, row.line)
+        else out.decoded(decodeCsvRow(row.cells, out.ctx()), row.raw, row.line)
+      }
+      break
+    }
+  }
+  return out.result()
+}
+
+function isJson(s: string): boolean {
+  try {
+    JSON.parse(s)
+    return true
+  } catch {
+    return false
+  }
+}
+
+class Collector {
+  private index = 0
+  private rows: string[] = []
+  private ids: string[] = []
+  private errors: TaskRecordError[] = []
+  private decoders: Record<string, number> = {}
+  private statuses: Record<string, number> = {}
+  private id = ''
+
+  constructor(private readonly task: TransformTask) {}
+
+  ctx(): DecodeContext {
+    this.id = randomUUID()
+    return { id: this.id, ingested: this.task.ingested, source: this.task.source }
+  }
+
+  lines(text: string, framing: 'ndjson' | 'text'): void {
+    let start = 0
+    let line = this.task.firstLine
+    const n = text.length
+    while (start <= n) {
+      let end = text.indexOf('\n', start)
+      if (end === -1) end = n
+      let raw = text.slice(start, end)
+      if (raw.endsWith('\r')) raw = raw.slice(0, -1)
+      if (raw.trim().length > 0) {
+        if (framing === 'text') this.textLine(raw, line)
+        else this.jsonLine(raw, line)
+      }
+      start = end + 1
+      line++
+    }
+  }
+
+  private jsonLine(raw: string, line: number): void {
+    if (raw.length > this.task.maxRecordBytes) return this.reject('RECORD_TOO_LARGE', `record is ${raw.length} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
+    let value: unknown
+    try {
+      value = JSON.parse(raw)
+    } catch (err) {
+      return this.reject('INGEST_MALFORMED_JSON', `malformed JSON${jsonErrorPosition(err)}`, raw, line)
+    }
+    if (exceedsDepth(raw, this.task.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, raw, line)
+    const expanded = expandRecords(value)
+    if (expanded) {
+      for (const item of expanded) this.value(item, undefined, line)
+      return
+    }
+    this.decoded(decodeRecord(value, this.ctx()), raw, line)
+  }
+
+  private textLine(raw: string, line: number): void {
+    if (raw.length > this.task.maxRecordBytes) return this.reject('RECORD_TOO_LARGE', `record is ${raw.length} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
+    this.decoded(decodeTextLine(raw, this.ctx()), raw, line)
+  }
+
+  /** A record that arrived as part of a parsed document (array element, CloudTrail Records[]). */
+  value(value: unknown, raw: string | undefined, line?: number): void {
+    let text = raw
+    if (text === undefined) {
+      try {
+        text = JSON.stringify(value) ?? 'null'
+      } catch {
+        return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, '', line)
+      }
+    }
+    if (text.length > this.task.maxRecordBytes) return this.reject('RECORD_TOO_LARGE', `record is ${text.length} bytes, limit ${this.task.maxRecordBytes}`, text, line)
+    if (exceedsDepth(text, this.task.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, text, line)
+    this.decoded(decodeRecord(value, this.ctx()), text, line)
+  }
+
+  decoded(result: DecodeResult, raw: string, line?: number): void {
+    if (!result.ok) return this.reject(result.code, result.reason, raw, line)
+    const ev = result.event
+    this.rows.push(JSON.stringify(eventToRow(ev, raw)))
+    this.ids.push(ev.event.id)
+    const d = ev.watchfloor.decoder
+    this.decoders[d] = (this.decoders[d] ?? 0) + 1
+    const s = ev.watchfloor.decode_status
+    this.statuses[s] = (this.statuses[s] ?? 0) + 1
+    this.index++
+  }
+
+  reject(code: TaskRecordError['code'], reason: string, raw: string, line?: number): void {
+    const e: TaskRecordError = { index: this.index, code, reason, raw }
+    if (line !== undefined) e.line = line
+    this.errors.push(e)
+    this.index++
+  }
+
+  result(): TransformResult {
+    return {
+      ok: true,
+      records: this.index,
+      rows: this.rows.length > 0 ? this.rows.join('\n') + '\n' : '',
+      ids: this.ids,
+      errors: this.errors,
+      decoders: this.decoders,
+      statuses: this.statuses,
+    }
+  }
+}
