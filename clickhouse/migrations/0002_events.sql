@@ -1,5 +1,5 @@
--- Every normalized event (ECS fields flattened to snake_case columns), with the full
--- canonical event as JSON and the original record as received.
+-- Every normalized event (ECS fields flattened to snake_case columns) and the original record
+-- as received. Rows arrive sparse (empty columns omitted) and take the column defaults.
 -- ReplacingMergeTree on event_id plus insert deduplication make re-delivered batches
 -- (retries, Kafka replays after a crash) converge to one row per event.
 CREATE TABLE IF NOT EXISTS events
@@ -52,8 +52,7 @@ CREATE TABLE IF NOT EXISTS events
     cloud_account_id            String,
     user_agent                  String,
     message                     String,
-    event_json                  String CODEC(ZSTD(3)),
-    original                    String CODEC(ZSTD(3))
+    original                    String
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (toStartOfHour(timestamp), event_id)

@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS dead_letters
     code          LowCardinality(String),
     reason        String,
     content_type  LowCardinality(String),
-    raw           String CODEC(ZSTD(3))
+    raw           String CODEC(ZSTD(1))
 )
 ENGINE = MergeTree
 ORDER BY (received_at, id);

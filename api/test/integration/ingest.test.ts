@@ -106,7 +106,7 @@ describe('POST /api/ingest', () => {
     const res = await post(`${url}/api/ingest`, body, 'application/x-ndjson')
     expect(res.status).toBe(400)
     expect(res.json.accepted).toBe(2)
-    expect(res.json.rejected).toBe(3)
+    expect(res.json.rejected).toBe(4)
     expect(res.json.errors.map((e: any) => [e.index, e.line, e.code])).toEqual([
       [1, 2, 'INGEST_MALFORMED_JSON'],
       [2, 3, 'RECORD_NOT_OBJECT'],

@@ -9,8 +9,27 @@ import { gunzipSync } from 'node:zlib'
 import path from 'node:path'
 import { unzipSync, strFromU8 } from 'fflate'
 
-export function loadCorpus(sharedDir: string, limit = 20_000): string[] {
+export type CorpusKind = 'mixed' | 'compact'
+
+/**
+ * mixed: real OTRF Windows/CloudTrail records (avg ~2 KB, long rendered Message fields) dominate,
+ *        plus everything else; the heavy end of what SOCs ship.
+ * compact: network and auth telemetry only (legacy, Suricata, Zeek, ECS web logs, AIT alerts;
+ *        avg ~400 B); the light end.
+ */
+export function loadCorpus(sharedDir: string, kind: CorpusKind = 'mixed', limit = 20_000): string[] {
   const out: string[] = []
+  if (kind === 'mixed') loadHeavy(sharedDir, limit, out)
+  loadLight(sharedDir, out)
+  // Interleave so every batch mixes formats.
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = (i * 2654435761) % (i + 1)
+    ;[out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
+}
+
+function loadHeavy(sharedDir: string, limit: number, out: string[]): void {
   const otrf = path.join(sharedDir, 'data/dev/otrf/archives')
   if (existsSync(otrf)) {
     for (const f of readdirSync(otrf).filter((x) => x.endsWith('.zip')).sort()) {
@@ -30,6 +49,9 @@ export function loadCorpus(sharedDir: string, limit = 20_000): string[] {
       if (line.trim()) out.push(JSON.stringify((JSON.parse(line) as { event: unknown }).event))
     }
   }
+}
+
+function loadLight(sharedDir: string, out: string[]): void {
   const ait = path.join(sharedDir, 'data/dev/ait')
   if (existsSync(ait)) {
     for (const f of readdirSync(ait).filter((x) => x.endsWith('.csv.gz'))) {
@@ -54,5 +76,4 @@ export function loadCorpus(sharedDir: string, limit = 20_000): string[] {
     const j = (i * 2654435761) % (i + 1)
     ;[out[i], out[j]] = [out[j]!, out[i]!]
   }
-  return out
 }

@@ -13,12 +13,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
-import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { createClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
-import { migrate, type TransformResult } from '@watchfloor/pipeline'
-import { loadCorpus } from './corpus.js'
+import { loadConfig, migrate, openStore, type TransformResult } from '@watchfloor/pipeline'
+import { loadCorpus, type CorpusKind } from './corpus.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -71,8 +68,11 @@ export async function benchIngest(args: string[]): Promise<number> {
   const events = arg(args, 'events', 1_000_000)
   const batch = arg(args, 'batch', 5000)
   const concurrency = arg(args, 'concurrency', 4)
+  const kindIdx = args.indexOf('--corpus')
+  const kind = (kindIdx >= 0 ? args[kindIdx + 1] : 'mixed') as CorpusKind
+  if (kind !== 'mixed' && kind !== 'compact') throw new Error('--corpus must be mixed or compact')
   const shared = path.resolve(ROOT, '../shared')
-  const corpus = loadCorpus(shared)
+  const corpus = loadCorpus(shared, kind)
   const bodies: string[] = []
   for (let i = 0; i < 32; i++) {
     const lines: string[] = []
@@ -81,7 +81,7 @@ export async function benchIngest(args: string[]): Promise<number> {
   }
   const avgBytes = bodies.reduce((n, b) => n + b.length, 0) / bodies.length / batch
   const requests = Math.ceil(events / batch)
-  process.stdout.write(`corpus: ${fmt(corpus.length)} distinct records (avg ${avgBytes.toFixed(0)} B), ${fmt(requests)} requests x ${fmt(batch)} records, ${concurrency} concurrent, ${os.availableParallelism()} cores\n`)
+  process.stdout.write(`corpus ${kind}: ${fmt(corpus.length)} distinct records (avg ${avgBytes.toFixed(0)} B), ${fmt(requests)} requests x ${fmt(batch)} records, ${concurrency} concurrent, ${os.availableParallelism()} cores\n`)
 
   // 1. End to end through a real server process.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-'))
@@ -128,7 +128,8 @@ export async function benchIngest(args: string[]): Promise<number> {
 
   // 2. Raw limits on a fresh engine in this process, same batch size and concurrency.
   const rawDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-raw-'))
-  const client = createClient({ connection: createChdbConnection({ path: rawDir }) as never })
+  const store = await openStore(loadConfig({ env: {}, overrides: { dataDir: rawDir } }))
+  const client = store.client
   await migrate(client)
   await client.command({ query: 'CREATE TABLE raw_ndjson (line String) ENGINE = MergeTree ORDER BY tuple()' })
   const { default: transform } = (await import(path.join(ROOT, 'pipeline/dist/workers/transform.js'))) as { default: (t: unknown) => TransformResult }
@@ -136,23 +137,22 @@ export async function benchIngest(args: string[]): Promise<number> {
     const r = transform({ framing: 'ndjson', text: b, source: 'bench', ingested: new Date().toISOString(), firstLine: 1, maxRecordBytes: 1 << 20, maxDepth: 64 })
     return r.rows
   })
-  const rawRun = async (query: string, payloads: string[]) => {
+  const rawRun = async (table: string, payloads: string[], format?: string) => {
     let i = 0
     const t = performance.now()
     await Promise.all(
       Array.from({ length: Math.min(concurrency, 2) }, async () => {
         while (i < requests) {
           const body = payloads[i++ % payloads.length]!
-          const r = await client.exec({ query, values: Readable.from([body], { objectMode: false }) })
-          r.stream.destroy()
+          await store.insertJsonRows(table, body, {}, format)
         }
       }),
     )
     return (requests * batch) / ((performance.now() - t) / 1000)
   }
-  const rawBytes = await rawRun('INSERT INTO raw_ndjson FORMAT JSONAsString', bodies)
-  const rawRows = await rawRun('INSERT INTO events FORMAT JSONEachRow', rowBodies)
-  await client.close()
+  const rawBytes = await rawRun('raw_ndjson', bodies, 'JSONAsString')
+  const rawRows = await rawRun('events', rowBodies)
+  await store.close()
   rmSync(rawDir, { recursive: true, force: true })
 
   process.stdout.write(

@@ -77,8 +77,8 @@ export class Pipeline {
       idleTimeout: 60_000,
     })
     const sinkOpts = { maxBatchRows: config.sink.maxBatchRows, maxInflight: config.sink.maxInflight, retries: config.sink.retries }
-    this.events = new ClickHouseSink(store.client, telemetry.component('clickhouse', 'sink'), { ...sinkOpts, table: 'events' })
-    this.deadLetters = new ClickHouseSink(store.client, telemetry.component('dead_letter', 'sink'), { ...sinkOpts, table: 'dead_letters' })
+    this.events = new ClickHouseSink(store, telemetry.component('clickhouse', 'sink'), { ...sinkOpts, table: 'events' })
+    this.deadLetters = new ClickHouseSink(store, telemetry.component('dead_letter', 'sink'), { ...sinkOpts, table: 'dead_letters' })
     this.decodeCounters = telemetry.component('decode', 'transform')
     telemetry.gauge('pipeline_pending_records', 'Records in workers or waiting for storage.', () => this.pending)
     telemetry.gauge('pipeline_max_pending_records', 'Pending records above which ingest is refused (503).', () => config.pipeline.maxPendingRecords)

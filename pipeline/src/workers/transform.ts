@@ -8,7 +8,7 @@ import { decodeCsvRow, decodeRecord, decodeTextLine, expandRecords } from '../tr
 import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
 import { eventToRow } from '../transforms/normalize/index.js'
 import { parseCsv } from '../sources/framing/csv.js'
-import { exceedsDepth, jsonErrorPosition } from '../sources/framing/json.js'
+import { jsonErrorPosition, valueExceedsDepth } from '../sources/framing/json.js'
 import type { TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
 
 export default function transform(task: TransformTask): TransformResult | TransformFailure {
@@ -62,6 +62,21 @@ function isJson(s: string): boolean {
   }
 }
 
+/**
+ * The row as JSONEachRow with empty strings, zeros and empty arrays left out: the columns'
+ * defaults are the same values, and a typical record fills a fraction of the ~50 columns, so this
+ * halves the bytes the engine parses.
+ */
+function sparseRow(row: Record<string, unknown>): string {
+  let out = '{'
+  for (const key in row) {
+    const v = row[key]
+    if (v === '' || v === 0 || v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue
+    out += (out.length > 1 ? ',"' : '"') + key + '":' + JSON.stringify(v)
+  }
+  return out + '}'
+}
+
 class Collector {
   private index = 0
   private rows: string[] = []
@@ -104,7 +119,7 @@ class Collector {
     } catch (err) {
       return this.reject('INGEST_MALFORMED_JSON', `malformed JSON${jsonErrorPosition(err)}`, raw, line)
     }
-    if (exceedsDepth(raw, this.task.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, raw, line)
+    if (valueExceedsDepth(value, this.task.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, raw, line)
     const expanded = expandRecords(value)
     if (expanded) {
       for (const item of expanded) this.value(item, undefined, line)
@@ -120,6 +135,7 @@ class Collector {
 
   /** A record that arrived as part of a parsed document (array element, CloudTrail Records[]). */
   value(value: unknown, raw: string | undefined, line?: number): void {
+    if (valueExceedsDepth(value, this.task.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, raw ?? '', line)
     let text = raw
     if (text === undefined) {
       try {
@@ -129,14 +145,13 @@ class Collector {
       }
     }
     if (text.length > this.task.maxRecordBytes) return this.reject('RECORD_TOO_LARGE', `record is ${text.length} bytes, limit ${this.task.maxRecordBytes}`, text, line)
-    if (exceedsDepth(text, this.task.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, text, line)
     this.decoded(decodeRecord(value, this.ctx()), text, line)
   }
 
   decoded(result: DecodeResult, raw: string, line?: number): void {
     if (!result.ok) return this.reject(result.code, result.reason, raw, line)
     const ev = result.event
-    this.rows.push(JSON.stringify(eventToRow(ev, raw)))
+    this.rows.push(sparseRow(eventToRow(ev, raw)))
     this.ids.push(ev.event.id)
     const d = ev.watchfloor.decoder
     this.decoders[d] = (this.decoders[d] ?? 0) + 1

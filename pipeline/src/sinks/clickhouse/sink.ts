@@ -5,8 +5,8 @@
  * sink writes at once. Failed inserts are retried with backoff; the same body is re-sent, and
  * insert deduplication on the table turns a retry of a block that did land into a no-op.
  */
-import { Readable } from 'node:stream'
-import type { ClickHouseClient } from '@clickhouse/client'
+import { createHash } from 'node:crypto'
+import type { Store } from './client.js'
 import { WatchfloorError, toWatchfloorError } from '../../errors.js'
 import type { ComponentCounters } from '../../telemetry/counters.js'
 
@@ -46,7 +46,7 @@ export class ClickHouseSink implements Sink {
   private idleWaiters: (() => void)[] = []
 
   constructor(
-    private readonly client: ClickHouseClient,
+    private readonly store: Pick<Store, 'insertJsonRows'>,
     private readonly counters: ComponentCounters,
     private readonly opts: ClickHouseSinkOptions,
   ) {
@@ -90,16 +90,14 @@ export class ClickHouseSink implements Sink {
 
   private async insert(group: Pending[], rows: number): Promise<void> {
     const body = group.length === 1 ? group[0]!.batch.rows : group.map((p) => p.batch.rows).join('')
+    const token = createHash('sha256').update(body).digest('base64url')
     let lastErr: unknown
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, (this.opts.backoffMs ?? 100) * 2 ** (attempt - 1)))
       try {
-        const result = await this.client.exec({
-          query: `INSERT INTO ${this.opts.table} FORMAT JSONEachRow`,
-          values: Readable.from([body], { objectMode: false }),
-          clickhouse_settings: { input_format_skip_unknown_fields: 0, date_time_input_format: 'best_effort' },
-        })
-        result.stream.destroy()
+        // The token makes a re-sent body (a retry after a lost answer) land once: ClickHouse keeps
+        // the last `non_replicated_deduplication_window` tokens per table and skips repeats.
+        await this.store.insertJsonRows(this.opts.table, body, { input_format_skip_unknown_fields: 0, date_time_input_format: 'best_effort', insert_deduplicate: 1, insert_deduplication_token: token })
         this.counters.sent += rows
         for (const p of group) p.resolve()
         return

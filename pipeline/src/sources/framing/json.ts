@@ -29,3 +29,20 @@ export function jsonErrorPosition(err: unknown): string {
   if (pos) return ` at position ${pos[1]}: ${msg.replace(/ in JSON at position \d+.*$/, '').slice(0, 120)}`
   return msg ? `: ${msg.slice(0, 160)}` : ''
 }
+
+/**
+ * True when a parsed JSON value nests objects/arrays deeper than `max`. Walks containers only
+ * (no recursion, so a hostile value cannot overflow the stack); for the flat records logs mostly
+ * are this costs a few property reads, far less than scanning the text.
+ */
+export function valueExceedsDepth(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const stack: [object, number][] = [[value, 1]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!
+    if (depth > max) return true
+    const children = Array.isArray(node) ? node : Object.values(node)
+    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+  }
+  return false
+}

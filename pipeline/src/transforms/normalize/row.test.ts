@@ -1,0 +1,106 @@
+import type { CanonicalEvent } from '@watchfloor/contracts'
+import { describe, expect, it } from 'vitest'
+import { eventToRow } from './row.js'
+
+const COLUMNS = [
+  'event_id', 'timestamp', 'ingested_at', 'source', 'decoder', 'decode_status', 'decode_notes', 'event_kind', 'event_category',
+  'event_type', 'event_action', 'event_code', 'event_outcome', 'event_dataset', 'event_module', 'event_provider', 'event_severity',
+  'legacy_event_type', 'source_ip', 'source_port', 'destination_ip', 'destination_port', 'network_transport', 'network_protocol',
+  'user_name', 'user_domain', 'user_id', 'user_target_name', 'host_name', 'host_ip', 'process_pid', 'process_name',
+  'process_executable', 'process_command_line', 'process_parent_name', 'process_parent_executable', 'process_parent_command_line',
+  'rule_id', 'rule_name', 'rule_category', 'url_original', 'file_path', 'registry_path', 'cloud_provider', 'cloud_region',
+  'cloud_account_id', 'user_agent', 'message', 'original',
+]
+
+const minimal: CanonicalEvent = {
+  '@timestamp': '2024-03-01T12:34:56.789Z',
+  event: { id: 'id-1', ingested: '2024-03-01T12:35:00.001Z' },
+  watchfloor: { decoder: 'unknown', decode_status: 'unknown', source: 'http' },
+}
+
+describe('eventToRow', () => {
+  it('has exactly the table columns, with defaults for absent fields', () => {
+    const row = eventToRow(minimal, '{"a":1}')
+    expect(Object.keys(row)).toEqual(COLUMNS)
+    expect(row).toMatchObject({
+      event_id: 'id-1',
+      timestamp: '2024-03-01 12:34:56.789',
+      ingested_at: '2024-03-01 12:35:00.001',
+      source: 'http',
+      decoder: 'unknown',
+      decode_status: 'unknown',
+      decode_notes: [],
+      event_category: [],
+      event_type: [],
+      event_kind: '',
+      event_severity: 0,
+      source_port: 0,
+      destination_port: 0,
+      process_pid: 0,
+      host_ip: [],
+      message: '',
+      original: '{"a":1}',
+    })
+  })
+
+  it('flattens every mapped field into its column', () => {
+    const ev: CanonicalEvent = {
+      ...minimal,
+      event: { ...minimal.event, kind: 'alert', category: ['network'], type: ['connection'], action: 'allowed', code: '2019284', outcome: 'failure', dataset: 'suricata.eve', module: 'suricata', provider: 'p', severity: 73 },
+      source: { ip: '10.0.0.1', port: 51234 },
+      destination: { ip: '2001:db8::1', port: 443 },
+      network: { transport: 'tcp', protocol: 'tls' },
+      user: { name: 'alice', domain: 'CORP', id: 'S-1-5-21-1', target: { name: 'root' } },
+      host: { name: 'web-1', ip: ['10.0.0.2', '10.0.0.3'] },
+      process: { pid: 4242, name: 'cmd.exe', executable: 'C:\\cmd.exe', command_line: 'cmd /c x', parent: { name: 'explorer.exe', executable: 'C:\\explorer.exe', command_line: 'explorer' } },
+      rule: { id: 'r1', name: 'Rule one', category: 'Attempted Admin' },
+      url: { original: '/login' },
+      file: { path: '/etc/passwd' },
+      registry: { path: 'HKLM\\x' },
+      cloud: { provider: 'aws', region: 'eu-west-1', account: { id: '123' } },
+      user_agent: { original: 'curl/8' },
+      message: 'hello',
+      watchfloor: { decoder: 'suricata', decode_status: 'partial', decode_notes: ['src_port: bad'], source: 'kafka', event_type: 'alert' },
+    }
+    const row = eventToRow(ev, 'raw')
+    expect(row).toMatchObject({
+      event_kind: 'alert', event_category: ['network'], event_type: ['connection'], event_action: 'allowed', event_code: '2019284',
+      event_outcome: 'failure', event_dataset: 'suricata.eve', event_module: 'suricata', event_provider: 'p', event_severity: 73,
+      legacy_event_type: 'alert', decode_status: 'partial', decode_notes: ['src_port: bad'], source: 'kafka',
+      source_ip: '10.0.0.1', source_port: 51234, destination_ip: '2001:db8::1', destination_port: 443,
+      network_transport: 'tcp', network_protocol: 'tls', user_name: 'alice', user_domain: 'CORP', user_id: 'S-1-5-21-1',
+      user_target_name: 'root', host_name: 'web-1', host_ip: ['10.0.0.2', '10.0.0.3'], process_pid: 4242, process_name: 'cmd.exe',
+      process_executable: 'C:\\cmd.exe', process_command_line: 'cmd /c x', process_parent_name: 'explorer.exe',
+      process_parent_executable: 'C:\\explorer.exe', process_parent_command_line: 'explorer', rule_id: 'r1', rule_name: 'Rule one',
+      rule_category: 'Attempted Admin', url_original: '/login', file_path: '/etc/passwd', registry_path: 'HKLM\\x',
+      cloud_provider: 'aws', cloud_region: 'eu-west-1', cloud_account_id: '123', user_agent: 'curl/8', message: 'hello',
+    })
+  })
+
+  it('zeroes numbers outside their ClickHouse type instead of emitting invalid values', () => {
+    const ev = { ...minimal, source: { port: 70000 }, process: { pid: -1 }, event: { ...minimal.event, severity: 300 } } as CanonicalEvent
+    const row = eventToRow(ev, '')
+    expect(row.source_port).toBe(0)
+    expect(row.process_pid).toBe(0)
+    expect(row.event_severity).toBe(0)
+  })
+
+  it('normalizes a non-canonical @timestamp and falls back to the ingest time', () => {
+    expect(eventToRow({ ...minimal, '@timestamp': '2024-03-01T13:34:56.7+01:00' }, '').timestamp).toBe('2024-03-01 12:34:56.700')
+    expect(eventToRow({ ...minimal, '@timestamp': 'not a time' }, '').timestamp).toBe('2024-03-01 12:35:00.001')
+  })
+
+  it('keeps NUL, control characters, emoji and lone surrogates valid in one JSONEachRow line', () => {
+    const nasty = 'a\u0000b\u0001c\nd\re\t"f"\\g 🚀 ü \ud800 \u2028'
+    const row = eventToRow({ ...minimal, message: nasty, user: { name: nasty } }, nasty)
+    const line = JSON.stringify(row)
+    expect(line).not.toContain('\n')
+    expect(line).not.toContain('\u0000')
+    expect(line).toContain('\\u0000')
+    expect(line).toContain('\\ud800')
+    const back = JSON.parse(line) as { message: string; user_name: string; original: string }
+    expect(back.message).toBe(nasty)
+    expect(back.user_name).toBe(nasty)
+    expect(back.original).toBe(nasty)
+  })
+})
