@@ -43,6 +43,7 @@ export const OPTIONS = [
   ['pipeline.batchRecords', 'PIPELINE_BATCH_RECORDS', 'Records per worker task.'],
   ['pipeline.maxPendingRecords', 'PIPELINE_MAX_PENDING_RECORDS', 'Records in flight (in workers or waiting for storage) above which ingest answers 503 with Retry-After.'],
   ['sink.maxBatchRows', 'SINK_MAX_BATCH_ROWS', 'Most rows in one ClickHouse insert; concurrent requests are grouped up to this.'],
+  ['sink.maxBatchBytes', 'SINK_MAX_BATCH_BYTES', 'Most bytes of rows in one ClickHouse insert (bounds memory).'],
   ['sink.maxInflight', 'SINK_MAX_INFLIGHT', 'Concurrent ClickHouse inserts.'],
   ['sink.retries', 'SINK_RETRIES', 'Retries of a failed insert (with backoff) before the request gets 503.'],
   ['shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', 'Longest graceful drain on SIGTERM before exiting.'],
@@ -76,13 +77,14 @@ export const configSchema = z
       .object({
         workers: int(1, 256).default(Math.max(1, os.availableParallelism())),
         batchRecords: int(1, 100_000).default(2000),
-        maxPendingRecords: int(1000, 100_000_000).default(400_000),
+        maxPendingRecords: int(1000, 100_000_000).default(100_000),
       })
       .strict()
       .prefault({}),
     sink: z
       .object({
-        maxBatchRows: int(1, 10_000_000).default(200_000),
+        maxBatchRows: int(1, 10_000_000).default(100_000),
+        maxBatchBytes: bytes.default(32 * 1024 * 1024),
         maxInflight: int(1, 64).default(2),
         retries: int(0, 100).default(3),
       })

@@ -76,7 +76,7 @@ export class Pipeline {
       maxThreads: config.pipeline.workers,
       idleTimeout: 60_000,
     })
-    const sinkOpts = { maxBatchRows: config.sink.maxBatchRows, maxInflight: config.sink.maxInflight, retries: config.sink.retries }
+    const sinkOpts = { maxBatchRows: config.sink.maxBatchRows, maxBatchBytes: config.sink.maxBatchBytes, maxInflight: config.sink.maxInflight, retries: config.sink.retries }
     this.events = new ClickHouseSink(store, telemetry.component('clickhouse', 'sink'), { ...sinkOpts, table: 'events' })
     this.deadLetters = new ClickHouseSink(store, telemetry.component('dead_letter', 'sink'), { ...sinkOpts, table: 'dead_letters' })
     this.decodeCounters = telemetry.component('decode', 'transform')

@@ -26,6 +26,8 @@ export interface Sink {
 export interface ClickHouseSinkOptions {
   table: string
   maxBatchRows: number
+  /** Most bytes of row text in one INSERT (bounds the memory an insert holds). */
+  maxBatchBytes?: number
   maxInflight: number
   retries: number
   /** First backoff delay; doubles per attempt. */
@@ -72,11 +74,14 @@ export class ClickHouseSink implements Sink {
     while (this.inflight < this.opts.maxInflight && this.queue.length > 0) {
       const group: Pending[] = []
       let rows = 0
+      let bytes = 0
+      const maxBytes = this.opts.maxBatchBytes ?? 32 * 1024 * 1024
       while (this.queue.length > 0) {
         const next = this.queue[0]!
-        if (group.length > 0 && rows + next.batch.count > this.opts.maxBatchRows) break
+        if (group.length > 0 && (rows + next.batch.count > this.opts.maxBatchRows || bytes + next.batch.rows.length > maxBytes)) break
         group.push(this.queue.shift()!)
         rows += next.batch.count
+        bytes += next.batch.rows.length
       }
       this.queued -= rows
       this.inflight++
