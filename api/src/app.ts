@@ -41,6 +41,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('deps', deps)
 
+  // During a graceful stop, answers to requests still in flight tell keep-alive clients to
+  // close, so the server need not wait out their keep-alive timeout before exiting.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) void reply.header('connection', 'close')
+    return payload
+  })
+
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode >= 500) req.log.warn({ url: req.url, method: req.method, status: reply.statusCode }, 'request failed')
     else if (reply.statusCode >= 400) req.log.info({ url: req.url, method: req.method, status: reply.statusCode }, 'request refused')

@@ -12,4 +12,5 @@ if (!existsSync(entry)) {
   execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: 'inherit' })
 }
 const { main } = await import(entry)
-process.exitCode = await main(process.argv.slice(2))
+// Exit explicitly: the embedded engine and the worker pool may hold handles after a clean stop.
+process.exit(await main(process.argv.slice(2)))

@@ -40,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`watchfloor: ${err.message}\n`)
       return 78
     }
-    throw err
+    process.stderr.write(`watchfloor: ${command ?? ''} failed: ${err instanceof Error ? err.message : String(err)}\n`)
+    if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${(err as Error).stack ?? ''}\n`)
+    return 1
   }
 }
