@@ -22,8 +22,10 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
     const { applied } = await migrate(store.client)
     const telemetry = new Telemetry()
     pipeline = new Pipeline(config, store, telemetry)
+    const replayed = pipeline.open()
     const app = await buildApp({ config, pipeline, store, telemetry })
     if (applied.length > 0) app.log.info({ applied }, 'applied ClickHouse migrations')
+    if (replayed > 0) app.log.warn({ rows: replayed }, 'storing rows acknowledged before an unclean stop (from the disk buffer)')
     await app.listen({ host: config.host, port: config.port })
     const addr = app.server.address()
     const port = typeof addr === 'object' && addr ? addr.port : config.port

@@ -13,4 +13,5 @@ CREATE TABLE IF NOT EXISTS dead_letters
     raw           String CODEC(ZSTD(1))
 )
 ENGINE = MergeTree
-ORDER BY (received_at, id);
+ORDER BY (received_at, id)
+SETTINGS non_replicated_deduplication_window = 1000;

@@ -39,6 +39,12 @@ const healthRoutes: FastifyPluginAsync = async (app) => {
       workers: workers.ok
         ? { status: 'ok', latency_ms: workers.ms, threads: pipeline.pool.threads.length, queued_tasks: pipeline.pool.queueSize }
         : { status: 'down', latency_ms: workers.ms, detail: workers.error },
+      buffer: (() => {
+        const st = pipeline.buffer.status
+        if (st.last_error) return { status: 'degraded' as const, detail: `ClickHouse inserts failing, acknowledged rows wait in the disk buffer: ${st.last_error}`, ...st }
+        if (pipeline.buffer.isFull) return { status: 'degraded' as const, detail: 'disk buffer backlog at its limit: producers receive 503', ...st }
+        return { status: 'ok' as const, ...st }
+      })(),
       ingest: pipeline.isStopping
         ? { status: 'down', detail: 'shutting down' }
         : pipeline.pendingRecords >= config.pipeline.maxPendingRecords

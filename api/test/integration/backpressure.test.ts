@@ -22,6 +22,7 @@ describe('backpressure', () => {
         expect(a.json.error.code).toBe('PIPELINE_SATURATED')
       }
       const acked = answers.filter((a) => a.status === 202).flatMap((a) => a.json.ids as string[])
+      expect(await small.pipeline.buffer.drain(30_000)).toBe(true)
       const rs = await small.store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
       const [n] = await rs.json<{ n: string }>()
       expect(Number(n!.n)).toBe(acked.length)

@@ -10,7 +10,9 @@ type Server = Awaited<ReturnType<typeof startTestServer>>
 let server: Server
 let url: string
 
+/** Reads the store once every acknowledged row has left the disk buffer. */
 async function rows<T = Record<string, unknown>>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  expect(await server.pipeline.buffer.drain(30_000)).toBe(true)
   const rs = await server.store.client.query({ query, query_params: params, format: 'JSONEachRow' })
   return rs.json<T>()
 }
@@ -189,6 +191,7 @@ describe('POST /api/ingest', () => {
   })
 
   it('counts received, sent and dropped per component at /api/stats and /metrics', async () => {
+    await server.pipeline.buffer.drain(30_000)
     const stats = await (await fetch(`${url}/api/stats`)).json()
     expect(stats.total_events).toBeGreaterThanOrEqual(10_000)
     expect(stats.dead_letters).toBeGreaterThanOrEqual(5)

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadConfig, migrate, openStore, type TransformResult } from '@watchfloor/pipeline'
+import { loadConfig, migrate, openStore, type RowFormat, type TransformResult } from '@watchfloor/pipeline'
 import { loadCorpus, type CorpusKind } from './corpus.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -137,7 +137,7 @@ export async function benchIngest(args: string[]): Promise<number> {
     const r = transform({ framing: 'ndjson', text: b, source: 'bench', ingested: new Date().toISOString(), firstLine: 1, maxRecordBytes: 1 << 20, maxDepth: 64 })
     return r.rows
   })
-  const rawRun = async (table: string, payloads: string[], format?: string) => {
+  const rawRun = async (table: string, payloads: (string | Uint8Array)[], format?: RowFormat) => {
     let i = 0
     const t = performance.now()
     await Promise.all(

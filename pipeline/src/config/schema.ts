@@ -41,7 +41,14 @@ export const OPTIONS = [
   ['ingest.maxDepth', 'INGEST_MAX_DEPTH', 'Deepest accepted JSON nesting of a record.'],
   ['pipeline.workers', 'PIPELINE_WORKERS', 'Worker threads that decode and normalize (default: number of cores).'],
   ['pipeline.batchRecords', 'PIPELINE_BATCH_RECORDS', 'Records per worker task.'],
+  ['pipeline.workerYoungGenerationMb', 'PIPELINE_WORKER_YOUNG_GENERATION_MB', 'V8 young-generation size of each worker thread (throughput vs memory).'],
   ['pipeline.maxPendingRecords', 'PIPELINE_MAX_PENDING_RECORDS', 'Records in flight (in workers or waiting for storage) above which ingest answers 503 with Retry-After.'],
+  ['buffer.maxBytes', 'BUFFER_MAX_BYTES', 'Acknowledged bytes not yet in ClickHouse above which ingest answers 503 (the disk buffer backlog).'],
+  ['buffer.flushRows', 'BUFFER_FLUSH_ROWS', 'Rows that trigger a ClickHouse insert from the disk buffer.'],
+  ['buffer.flushBytes', 'BUFFER_FLUSH_BYTES', 'Bytes that trigger a ClickHouse insert from the disk buffer.'],
+  ['buffer.lingerMs', 'BUFFER_LINGER_MS', 'Longest wait before buffered rows are inserted into ClickHouse.'],
+  ['buffer.segmentBytes', 'BUFFER_SEGMENT_BYTES', 'Size of one disk buffer segment file.'],
+  ['buffer.fsync', 'BUFFER_FSYNC', 'fsync the disk buffer before acknowledging (survives power loss, not only process kill). Slower.'],
   ['sink.maxBatchRows', 'SINK_MAX_BATCH_ROWS', 'Most rows in one ClickHouse insert; concurrent requests are grouped up to this.'],
   ['sink.maxBatchBytes', 'SINK_MAX_BATCH_BYTES', 'Most bytes of rows in one ClickHouse insert (bounds memory).'],
   ['sink.maxInflight', 'SINK_MAX_INFLIGHT', 'Concurrent ClickHouse inserts.'],
@@ -78,6 +85,18 @@ export const configSchema = z
         workers: int(1, 256).default(Math.max(1, os.availableParallelism())),
         batchRecords: int(1, 100_000).default(2000),
         maxPendingRecords: int(1000, 100_000_000).default(100_000),
+        workerYoungGenerationMb: int(8, 4096).default(192),
+      })
+      .strict()
+      .prefault({}),
+    buffer: z
+      .object({
+        maxBytes: bytes.default(256 * 1024 * 1024),
+        flushRows: int(1, 10_000_000).default(100_000),
+        flushBytes: bytes.default(16 * 1024 * 1024),
+        lingerMs: int(0, 60_000).default(200),
+        segmentBytes: bytes.default(64 * 1024 * 1024),
+        fsync: bool.default(false),
       })
       .strict()
       .prefault({}),
@@ -85,7 +104,7 @@ export const configSchema = z
       .object({
         maxBatchRows: int(1, 10_000_000).default(100_000),
         maxBatchBytes: bytes.default(32 * 1024 * 1024),
-        maxInflight: int(1, 64).default(2),
+        maxInflight: int(1, 64).default(1),
         retries: int(0, 100).default(3),
       })
       .strict()

@@ -34,8 +34,8 @@ export interface TransformResult {
   ok: true
   /** Records seen (accepted + rejected). */
   records: number
-  /** JSONEachRow rows for the events table, in record order. */
-  rows: string
+  /** JSONEachRow rows for the events table, in record order, UTF-8 encoded in the worker (cheap to clone, handed to the engine as bytes). */
+  rows: Uint8Array
   /** Ids of the accepted events, in record order. */
   ids: string[]
   errors: TaskRecordError[]

@@ -1,6 +1,6 @@
 /**
  * The piscina worker entry: frames a task's text into records, then runs the per-record
- * transforms (decode -> normalize) and returns storage rows as one JSONEachRow string.
+ * transforms (decode -> normalize) and returns storage rows as one UTF-8 JSONEachRow buffer.
  * Never throws for bad input: per-record problems are returned as errors with a code.
  */
 import { randomUUID } from 'node:crypto'
@@ -76,6 +76,8 @@ function sparseRow(row: Record<string, unknown>): string {
   }
   return out + '}'
 }
+
+const EMPTY = new Uint8Array(0)
 
 class Collector {
   private index = 0
@@ -171,7 +173,7 @@ class Collector {
     return {
       ok: true,
       records: this.index,
-      rows: this.rows.length > 0 ? this.rows.join('\n') + '\n' : '',
+      rows: this.rows.length > 0 ? Buffer.from(this.rows.join('\n') + '\n') : EMPTY,
       ids: this.ids,
       errors: this.errors,
       decoders: this.decoders,

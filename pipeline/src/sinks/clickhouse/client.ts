@@ -14,6 +14,7 @@ type ChdbConnectionForClient = NonNullable<NonNullable<Parameters<typeof createC
 export type StoreMode = 'embedded' | 'server'
 
 export type InsertSettings = Record<string, string | number>
+export type RowFormat = 'JSONEachRow' | 'JSONAsString'
 
 export interface Store {
   client: ClickHouseClient
@@ -22,7 +23,7 @@ export interface Store {
    * Embedded: the same statement handed to the engine in one call, skipping the client's stream
    * plumbing (measured ~1.5x faster for large bodies; same SQL, same settings).
    */
-  insertJsonRows(table: string, body: string, settings: InsertSettings, format?: string): Promise<void>
+  insertJsonRows(table: string, body: string | Uint8Array, settings: InsertSettings, format?: RowFormat): Promise<void>
   mode: StoreMode
   /** Human-readable location without credentials (shown at start and in /api/health). */
   location: string
@@ -48,7 +49,7 @@ export async function openStore(config: Readonly<Config>): Promise<Store> {
       database: ch.database,
       clickhouse_settings: ch.fsync ? { fsync_after_insert: 1 } : {},
     })
-    const insertJsonRows = async (table: string, body: string, settings: InsertSettings, format = 'JSONEachRow') => {
+    const insertJsonRows = async (table: string, body: string | Uint8Array, settings: InsertSettings, format: RowFormat = 'JSONEachRow') => {
       const res = await client.exec({ query: `INSERT INTO ${table} FORMAT ${format}`, values: Readable.from([body], { objectMode: false }), clickhouse_settings: settings })
       res.stream.destroy()
     }
@@ -63,12 +64,18 @@ export async function openStore(config: Readonly<Config>): Promise<Store> {
     connection: connection as unknown as ChdbConnectionForClient,
     clickhouse_settings: ch.fsync ? { fsync_after_insert: 1 } : {},
   })
-  const insertJsonRows = async (table: string, body: string, settings: InsertSettings, format = 'JSONEachRow') => {
-    const list = Object.entries(settings)
-      .map(([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}`)
-      .join(', ')
+  const insertJsonRows = async (table: string, body: string | Uint8Array, settings: InsertSettings, format: RowFormat = 'JSONEachRow') => {
     try {
-      await connection.chdb.queryAsync(`INSERT INTO ${table}${list ? ` SETTINGS ${list}` : ''} FORMAT ${format}\n${body}`)
+      if (format === 'JSONEachRow' && typeof body !== 'string') {
+        // Bytes go to the engine zero-copy, parsed by its multithreaded parser.
+        await connection.chdb.rawInsert({ table, values: body, format, settings })
+      } else {
+        const list = Object.entries(settings)
+          .map(([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`}`)
+          .join(', ')
+        const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+        await connection.chdb.queryAsync(`INSERT INTO ${table}${list ? ` SETTINGS ${list}` : ''} FORMAT ${format}\n${text}`)
+      }
     } catch (err) {
       throw parseError(err instanceof Error ? err.message : String(err))
     }

@@ -10,9 +10,9 @@ import type { Store } from './client.js'
 import { WatchfloorError, toWatchfloorError } from '../../errors.js'
 import type { ComponentCounters } from '../../telemetry/counters.js'
 
-/** Rows as JSONEachRow text: one JSON object per line, each line ending in '\n'. */
+/** Rows as JSONEachRow: one JSON object per line, each line ending in '\n' (text, or its UTF-8 bytes). */
 export interface RowBatch {
-  rows: string
+  rows: string | Uint8Array
   count: number
 }
 
@@ -38,6 +38,13 @@ interface Pending {
   batch: RowBatch
   resolve: () => void
   reject: (err: WatchfloorError) => void
+}
+
+/** One body from several batches; bytes stay bytes (one memcpy), text stays text. */
+function joinRows(parts: (string | Uint8Array)[]): string | Uint8Array {
+  if (parts.length === 1) return parts[0]!
+  if (parts.every((p) => typeof p === 'string')) return (parts as string[]).join('')
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)))
 }
 
 export class ClickHouseSink implements Sink {
@@ -94,7 +101,7 @@ export class ClickHouseSink implements Sink {
   }
 
   private async insert(group: Pending[], rows: number): Promise<void> {
-    const body = group.length === 1 ? group[0]!.batch.rows : group.map((p) => p.batch.rows).join('')
+    const body = joinRows(group.map((p) => p.batch.rows))
     const token = createHash('sha256').update(body).digest('base64url')
     let lastErr: unknown
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {

@@ -1,0 +1,333 @@
+/**
+ * The disk buffer: a write-ahead log between the transforms and the ClickHouse sinks.
+ *
+ * A source acknowledges once `append` resolves: the rows are then in a local segment file
+ * (written with write(2), so they survive the process being killed; with `fsync` also power loss).
+ * A flusher drains the log into the sinks in large batches (large inserts are ~2x cheaper for
+ * ClickHouse than many small ones and leave fewer parts to merge), then records a checkpoint.
+ * Before each insert the flusher records its intent (the log range) in the checkpoint file, so
+ * after a crash the same range is re-sent as the same body and ClickHouse deduplicates it.
+ * ClickHouse being slow or down never loses acknowledged data: the log holds it, and ingest
+ * answers 503 only when the un-flushed backlog reaches its limit.
+ *
+ * Frame: [u32 payload length][u32 crc32 of payload][u8 table][3 bytes reserved][payload].
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import path from 'node:path'
+import { crc32 } from 'node:zlib'
+import type { ComponentCounters } from '../telemetry/counters.js'
+
+export const TABLES = ['events', 'dead_letters'] as const
+export type BufferTable = (typeof TABLES)[number]
+
+export interface BufferRecord {
+  table: BufferTable
+  /** JSONEachRow bytes, each row ending in '\n'. */
+  rows: Uint8Array
+  count: number
+}
+
+/**
+ * What the buffer writes to. The sink derives its insert-deduplication token from the body, and
+ * a log range always yields the same body, so a range re-sent after a crash lands once.
+ */
+export interface BufferSink {
+  write(table: BufferTable, rows: Uint8Array, count: number): Promise<void>
+}
+
+export interface DiskBufferOptions {
+  dir: string
+  /** Roll to a new segment file past this size. */
+  segmentBytes: number
+  /** Un-flushed bytes above which `isFull` is true (sources answer 503). */
+  maxUnflushedBytes: number
+  /** Flush when this many rows are waiting... */
+  flushRows: number
+  /** ...or this many bytes... */
+  flushBytes: number
+  /** ...or the oldest waiting record is this old. */
+  lingerMs: number
+  fsync: boolean
+}
+
+export interface BufferStatus {
+  unflushed_rows: number
+  unflushed_bytes: number
+  /** Age of the oldest record not yet stored in ClickHouse. */
+  oldest_ms: number
+  last_error?: string
+  last_flush_ms_ago?: number
+}
+
+interface Position {
+  segment: number
+  offset: number
+}
+
+interface Checkpoint {
+  /** Everything before this position is stored in ClickHouse. */
+  committed: Position
+  /** A flush that may or may not have landed: re-sent with the same tokens after a crash. */
+  inflight?: { from: Position; to: Position }
+}
+
+interface Entry extends BufferRecord {
+  from: Position
+  to: Position
+}
+
+const HEADER = 12
+const TABLE_CODE: Record<BufferTable, number> = { events: 0, dead_letters: 1 }
+
+const segName = (n: number) => `segment-${String(n).padStart(8, '0')}.wal`
+const atOrBefore = (a: Position, b: Position) => a.segment < b.segment || (a.segment === b.segment && a.offset <= b.offset)
+
+export class DiskBuffer {
+  private fd = -1
+  private segment = 0
+  private offset = 0
+  private queue: Entry[] = []
+  private queuedBytes = 0
+  private queuedRows = 0
+  private checkpoint: Checkpoint = { committed: { segment: 0, offset: 0 } }
+  private flushing: Promise<void> | undefined
+  private timer: NodeJS.Timeout | undefined
+  private closed = false
+  private lastError: string | undefined
+  private lastFlushAt = 0
+  private waiters: (() => void)[] = []
+  private oldestAt = 0
+  /** After a crash: the first flush re-sends exactly the range that was in flight. */
+  private replayUpTo: Position | undefined
+
+  constructor(
+    private readonly opts: DiskBufferOptions,
+    private readonly sink: BufferSink,
+    private readonly counters: ComponentCounters,
+  ) {}
+
+  get unflushedBytes(): number {
+    return this.queuedBytes
+  }
+  get unflushedRows(): number {
+    return this.queuedRows
+  }
+  get isFull(): boolean {
+    return this.queuedBytes >= this.opts.maxUnflushedBytes
+  }
+  get status(): BufferStatus {
+    const out: BufferStatus = {
+      unflushed_rows: this.queuedRows,
+      unflushed_bytes: this.queuedBytes,
+      oldest_ms: this.oldestAt ? Date.now() - this.oldestAt : 0,
+    }
+    if (this.lastError) out.last_error = this.lastError
+    if (this.lastFlushAt) out.last_flush_ms_ago = Date.now() - this.lastFlushAt
+    return out
+  }
+  /** Opens the log; records a previous run acknowledged but did not store are queued again. Returns how many rows. */
+  open(): number {
+    mkdirSync(this.opts.dir, { recursive: true })
+    const cpFile = path.join(this.opts.dir, 'checkpoint.json')
+    if (existsSync(cpFile)) this.checkpoint = JSON.parse(readFileSync(cpFile, 'utf8')) as Checkpoint
+    const segments = readdirSync(this.opts.dir)
+      .filter((f) => /^segment-\d{8}\.wal$/.test(f))
+      .map((f) => Number(f.slice(8, 16)))
+      .sort((a, b) => a - b)
+    let replayed = 0
+    for (const seg of segments) {
+      if (seg < this.checkpoint.committed.segment) {
+        rmSync(path.join(this.opts.dir, segName(seg)), { force: true })
+        continue
+      }
+      const data = readFileSync(path.join(this.opts.dir, segName(seg)))
+      let off = seg === this.checkpoint.committed.segment ? this.checkpoint.committed.offset : 0
+      while (off + HEADER <= data.length) {
+        const len = data.readUInt32LE(off)
+        const crc = data.readUInt32LE(off + 4)
+        const code = data.readUInt8(off + 8)
+        const end = off + HEADER + len
+        if (end > data.length) break // torn tail: written partly, never acknowledged
+        const rows = data.subarray(off + HEADER, end)
+        if (crc32(rows) !== crc || code >= TABLES.length) break
+        const count = countLines(rows)
+        this.enqueue({ table: TABLES[code]!, rows: Uint8Array.from(rows), count, from: { segment: seg, offset: off }, to: { segment: seg, offset: end } })
+        replayed += count
+        off = end
+      }
+    }
+    this.replayUpTo = this.checkpoint.inflight?.to
+    // Always append to a fresh segment: a torn tail in the old one is left behind untouched.
+    this.segment = (segments.at(-1) ?? 0) + 1
+    this.openSegment()
+    this.counters.received += replayed
+    if (this.queue.length > 0) this.schedule(0)
+    return replayed
+  }
+
+  private openSegment(): void {
+    if (this.fd >= 0) closeSync(this.fd)
+    this.fd = openSync(path.join(this.opts.dir, segName(this.segment)), 'a')
+    this.offset = 0
+  }
+
+  private enqueue(e: Entry): void {
+    if (this.queue.length === 0) this.oldestAt = Date.now()
+    this.queue.push(e)
+    this.queuedBytes += e.rows.byteLength
+    this.queuedRows += e.count
+  }
+
+  /**
+   * Writes the records to the log; when this returns they survive a crash. Synchronous on
+   * purpose: one write(2) of an already-built buffer, ordered with every other append.
+   */
+  append(records: BufferRecord[]): void {
+    if (this.closed) throw new Error('disk buffer is closed')
+    const frames: Buffer[] = []
+    const entries: Entry[] = []
+    let offset = this.offset
+    for (const r of records) {
+      if (r.count === 0) continue
+      const header = Buffer.alloc(HEADER)
+      header.writeUInt32LE(r.rows.byteLength, 0)
+      header.writeUInt32LE(crc32(r.rows), 4)
+      header.writeUInt8(TABLE_CODE[r.table], 8)
+      frames.push(header, Buffer.from(r.rows.buffer, r.rows.byteOffset, r.rows.byteLength))
+      const from = { segment: this.segment, offset }
+      offset += HEADER + r.rows.byteLength
+      entries.push({ ...r, from, to: { segment: this.segment, offset } })
+    }
+    if (entries.length === 0) return
+    const buf = Buffer.concat(frames)
+    let written = 0
+    while (written < buf.length) written += writeSync(this.fd, buf, written)
+    if (this.opts.fsync) fsyncSync(this.fd)
+    this.offset = offset
+    for (const e of entries) {
+      this.enqueue(e)
+      this.counters.received += e.count
+    }
+    if (this.offset >= this.opts.segmentBytes) {
+      this.segment++
+      this.openSegment()
+    }
+    this.schedule(this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes ? 0 : this.opts.lingerMs)
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.flushing) return // the running flush re-schedules when it ends
+    if (this.timer && delayMs > 0) return
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.flushing = this.flushOnce().finally(() => {
+        this.flushing = undefined
+        if (this.queue.length > 0) {
+          const ready = this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes || this.closed
+          this.schedule(ready ? 0 : Math.max(0, this.opts.lingerMs - (Date.now() - this.oldestAt)))
+        } else for (const w of this.waiters.splice(0)) w()
+      })
+    }, delayMs)
+  }
+
+  private writeCheckpoint(): void {
+    const file = path.join(this.opts.dir, 'checkpoint.json')
+    const tmp = `${file}.tmp`
+    writeFileSync(tmp, JSON.stringify(this.checkpoint))
+    if (this.opts.fsync) {
+      const fd = openSync(tmp, 'r')
+      fsyncSync(fd)
+      closeSync(fd)
+    }
+    renameSync(tmp, file)
+  }
+
+  private async flushOnce(): Promise<void> {
+    // Take a prefix of the queue up to the batch limits.
+    const batch: Entry[] = []
+    let bytes = 0
+    let rows = 0
+    const limit = this.replayUpTo
+    for (const e of this.queue) {
+      if (limit) {
+        if (!atOrBefore(e.to, limit)) break
+      } else if (batch.length > 0 && (bytes + e.rows.byteLength > this.opts.flushBytes * 2 || rows + e.count > this.opts.flushRows * 2)) break
+      batch.push(e)
+      bytes += e.rows.byteLength
+      rows += e.count
+    }
+    if (batch.length === 0) {
+      this.replayUpTo = undefined
+      return
+    }
+    const from = batch[0]!.from
+    const to = batch[batch.length - 1]!.to
+    this.checkpoint = { committed: this.checkpoint.committed, inflight: { from, to } }
+    this.writeCheckpoint()
+    try {
+      for (const table of TABLES) {
+        const parts = batch.filter((e) => e.table === table)
+        if (parts.length === 0) continue
+        const body = parts.length === 1 ? parts[0]!.rows : Buffer.concat(parts.map((p) => p.rows))
+        const count = parts.reduce((n, p) => n + p.count, 0)
+        await this.sink.write(table, body, count)
+      }
+    } catch (err) {
+      this.lastError = (err as Error).message
+      this.counters.errors++
+      // Keep everything queued; try again after a pause (the log still holds it).
+      await new Promise((r) => setTimeout(r, 1000))
+      return
+    }
+    this.replayUpTo = undefined
+    this.lastError = undefined
+    this.lastFlushAt = Date.now()
+    this.queue.splice(0, batch.length)
+    this.queuedBytes -= bytes
+    this.queuedRows -= rows
+    this.counters.sent += rows
+    if (this.queue.length > 0) this.oldestAt = Date.now()
+    this.checkpoint = { committed: to }
+    this.writeCheckpoint()
+    this.dropCommittedSegments()
+  }
+
+  private dropCommittedSegments(): void {
+    for (const f of readdirSync(this.opts.dir)) {
+      if (!/^segment-\d{8}\.wal$/.test(f)) continue
+      const seg = Number(f.slice(8, 16))
+      if (seg < this.checkpoint.committed.segment && seg !== this.segment) rmSync(path.join(this.opts.dir, f), { force: true })
+    }
+  }
+
+  /** Resolves when everything appended so far has been stored (or `timeoutMs` passed: it stays in the log). */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.queue.length === 0 && !this.flushing) return true
+    this.schedule(0)
+    const done = new Promise<void>((r) => this.waiters.push(r))
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))
+    await Promise.race([done, timeout])
+    clearTimeout(timer)
+    return this.queue.length === 0
+  }
+
+  async close(timeoutMs: number): Promise<boolean> {
+    this.closed = true
+    const drained = await this.drain(timeoutMs)
+    clearTimeout(this.timer)
+    if (this.flushing) await this.flushing
+    if (this.fd >= 0) closeSync(this.fd)
+    this.fd = -1
+    return drained
+  }
+}
+
+function countLines(b: Uint8Array): number {
+  let n = 0
+  let i = -1
+  while ((i = b.indexOf(10, i + 1)) !== -1) n++
+  return n
+}
+
