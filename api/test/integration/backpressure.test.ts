@@ -10,7 +10,7 @@ const legacy = { timestamp: '2026-11-20T08:15:30Z', event_type: 'ssh_failed_logi
 
 describe('backpressure', () => {
   it('answers 503 with Retry-After when saturated, and stores everything it acknowledged', async () => {
-    const small = await startTestServer({ pipeline: { workers: 1, maxPendingRecords: 1000, batchRecords: 500 } })
+    const small = await startTestServer({ pipeline: { workers: 1, maxPendingRecords: 1000, batchRecords: 500 }, buffer: { enabled: true } })
     try {
       const lines = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ ...legacy, raw_log: `bp ${i}` })).join('\n')
       const answers = await Promise.all(Array.from({ length: 12 }, () => post(`${small.url}/api/ingest`, lines, 'application/x-ndjson')))
@@ -28,6 +28,23 @@ describe('backpressure', () => {
       expect(Number(n!.n)).toBe(acked.length)
     } finally {
       await small.cleanup()
+    }
+  })
+})
+
+describe('without the disk buffer (the default)', () => {
+  it('answers 202 only after the ClickHouse insert: the rows are queryable at once', async () => {
+    const direct = await startTestServer()
+    try {
+      const res = await post(`${direct.url}/api/ingest`, JSON.stringify([legacy, { ...legacy, username: 'bob' }]), 'application/json')
+      expect(res.status).toBe(202)
+      // no drain: the answer itself waited for the insert
+      const rs = await direct.store.client.query({ query: 'SELECT count() AS n FROM events WHERE event_id IN {ids:Array(String)}', query_params: { ids: res.json.ids }, format: 'JSONEachRow' })
+      const [n] = await rs.json<{ n: string }>()
+      expect(Number(n!.n)).toBe(2)
+      expect(direct.pipeline.buffer.unflushedRows).toBe(0)
+    } finally {
+      await direct.cleanup()
     }
   })
 })

@@ -18,9 +18,13 @@ function batch(n: number, tag: string): string {
   ).join('\n')
 }
 
-describe('durability', () => {
+describe.each([
+  ['acknowledged after the ClickHouse insert', 'false'],
+  ['acknowledged from the disk buffer', 'true'],
+])('durability, %s', (_mode, buffer) => {
   it('finds every acknowledged event after SIGKILL and restart', async () => {
-    const env = { DATA_DIR: tmp.dir }
+    const dir = path.join(tmp.dir, `buffer-${buffer}`)
+    const env = { DATA_DIR: dir, BUFFER_ENABLED: buffer }
     const first = await spawnWatchfloor(env)
     const acked: string[] = []
     let killed = false
@@ -63,7 +67,7 @@ describe('durability', () => {
     await stopped
 
     // Every acknowledged id, read straight from the engine's files.
-    const client = createClient({ connection: createChdbConnection({ path: path.join(tmp.dir, 'clickhouse') }) as never })
+    const client = createClient({ connection: createChdbConnection({ path: path.join(dir, 'clickhouse') }) as never })
     try {
       const rs = await client.query({ query: 'SELECT count() AS n, uniqExact(event_id) AS u FROM events WHERE event_id IN {ids:Array(String)}', query_params: { ids: acked }, format: 'JSONEachRow' })
       const [row] = await rs.json<{ n: string; u: string }>()

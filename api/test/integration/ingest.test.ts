@@ -18,7 +18,9 @@ async function rows<T = Record<string, unknown>>(query: string, params: Record<s
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ ingest: { maxBodyBytes: '2mb', maxDepth: 64 } })
+  // With the disk buffer on, so the HTTP edge cases also exercise the buffer path (the default path is
+  // exercised by the backpressure, lifecycle and durability tests).
+  server = await startTestServer({ ingest: { maxBodyBytes: '2mb', maxDepth: 64 }, buffer: { enabled: true } })
   url = server.url
 })
 afterAll(async () => {

@@ -1,6 +1,6 @@
 /**
  * `watchfloor bench ingest`: end-to-end events/s (HTTP NDJSON -> workers: decode, normalize
- * -> ClickHouse, each request answered only after storage) against the raw limit of the
+ * -> disk buffer -> ClickHouse, timed until the last event is stored in ClickHouse) against the raw limit of the
  * engine on this machine, and the server's RSS while ingesting.
  *
  * The server runs as its own process (`watchfloor start`, embedded engine, fresh data dir);
@@ -119,6 +119,13 @@ export async function benchIngest(args: string[]): Promise<number> {
       }
     }),
   )
+  const ackSeconds = (performance.now() - t0) / 1000
+  // Acknowledged means in the disk buffer; the figure that counts is stored in ClickHouse.
+  for (;;) {
+    const stats = (await (await fetch(`${server.url}/api/stats`)).json()) as { pipeline: { gauges: Record<string, number> } }
+    if ((stats.pipeline.gauges.buffer_unflushed_rows ?? 0) === 0) break
+    await new Promise((r) => setTimeout(r, 20))
+  }
   const seconds = (performance.now() - t0) / 1000
   clearInterval(sampler)
   peakRss = Math.max(peakRss, rssOf(server.pid))
@@ -158,7 +165,8 @@ export async function benchIngest(args: string[]): Promise<number> {
   process.stdout.write(
     [
       '',
-      `end to end (HTTP NDJSON -> decode -> normalize -> ClickHouse, acked after storage): ${fmt(e2e)} events/s  (${fmt(stored)} events in ${seconds.toFixed(1)} s, ${refused} retried 503s)`,
+      `end to end (HTTP NDJSON -> decode -> normalize -> ClickHouse), until the last event is stored: ${fmt(e2e)} events/s  (${fmt(stored)} events in ${seconds.toFixed(1)} s, ${refused} retried 503s)`,
+      `  of which acknowledged (durable in the disk buffer) at:                       ${fmt(stored / ackSeconds)} events/s`,
       `raw limit, same NDJSON bytes straight into the engine (JSONAsString):             ${fmt(rawBytes)} events/s  -> end to end = ${((e2e / rawBytes) * 100).toFixed(0)}%`,
       `raw limit, the pipeline's output rows straight into the events table:              ${fmt(rawRows)} events/s  -> end to end = ${((e2e / rawRows) * 100).toFixed(0)}%`,
       `server peak RSS while ingesting: ${mib(peakRss)}`,

@@ -94,7 +94,7 @@ describe('DiskBuffer', () => {
     // The crash came after the flusher recorded its intent for the first frame only.
     const seg = Number(readdirSync(opts.dir).find((f) => f.endsWith('.wal'))!.slice(8, 16))
     const firstFrameEnd = 12 + rows('a').byteLength
-    writeFileSync(path.join(opts.dir, 'checkpoint.json'), JSON.stringify({ committed: { segment: 0, offset: 0 }, inflight: { from: { segment: seg, offset: 0 }, to: { segment: seg, offset: firstFrameEnd } } }))
+    writeFileSync(path.join(opts.dir, 'checkpoint.json'), JSON.stringify({ committed: { segment: 0, offset: 0 }, inflight: [{ from: { segment: seg, offset: 0 }, to: { segment: seg, offset: firstFrameEnd } }] }))
     const rec = recordingSink()
     const second = new DiskBuffer({ ...opts, lingerMs: 5 }, rec.sink, counters())
     expect(second.open()).toBe(2)

@@ -68,12 +68,24 @@ interface Checkpoint {
   /** Everything before this position is stored in ClickHouse. */
   committed: Position
   /** A flush that may or may not have landed: re-sent with the same tokens after a crash. */
-  inflight?: { from: Position; to: Position }
+  inflight?: { from: Position; to: Position }[]
 }
+
+interface Batch {
+  entries: Entry[]
+  from: Position
+  to: Position
+  done: boolean
+}
+
+/** Inserts running at once: one parsing while the next is being built keeps both cores busy. */
+const MAX_INFLIGHT = 2
 
 interface Entry extends BufferRecord {
   from: Position
   to: Position
+  /** When it was appended (ms). */
+  at: number
 }
 
 const HEADER = 12
@@ -90,15 +102,17 @@ export class DiskBuffer {
   private queuedBytes = 0
   private queuedRows = 0
   private checkpoint: Checkpoint = { committed: { segment: 0, offset: 0 } }
-  private flushing: Promise<void> | undefined
+  private inflight: Batch[] = []
+  private inflightBytes = 0
+  private inflightRows = 0
   private timer: NodeJS.Timeout | undefined
   private closed = false
   private lastError: string | undefined
   private lastFlushAt = 0
   private waiters: (() => void)[] = []
   private oldestAt = 0
-  /** After a crash: the first flush re-sends exactly the range that was in flight. */
-  private replayUpTo: Position | undefined
+  /** After a crash: the first flushes re-send exactly the ranges that were in flight. */
+  private replayRanges: { from: Position; to: Position }[] = []
 
   constructor(
     private readonly opts: DiskBufferOptions,
@@ -107,19 +121,19 @@ export class DiskBuffer {
   ) {}
 
   get unflushedBytes(): number {
-    return this.queuedBytes
+    return this.queuedBytes + this.inflightBytes
   }
   get unflushedRows(): number {
-    return this.queuedRows
+    return this.queuedRows + this.inflightRows
   }
   get isFull(): boolean {
-    return this.queuedBytes >= this.opts.maxUnflushedBytes
+    return this.unflushedBytes >= this.opts.maxUnflushedBytes
   }
   get status(): BufferStatus {
     const out: BufferStatus = {
-      unflushed_rows: this.queuedRows,
-      unflushed_bytes: this.queuedBytes,
-      oldest_ms: this.oldestAt ? Date.now() - this.oldestAt : 0,
+      unflushed_rows: this.unflushedRows,
+      unflushed_bytes: this.unflushedBytes,
+      oldest_ms: this.inflight[0] ? Date.now() - this.inflight[0].entries[0]!.at : this.queue[0] ? Date.now() - this.queue[0].at : 0,
     }
     if (this.lastError) out.last_error = this.lastError
     if (this.lastFlushAt) out.last_flush_ms_ago = Date.now() - this.lastFlushAt
@@ -151,17 +165,17 @@ export class DiskBuffer {
         const rows = data.subarray(off + HEADER, end)
         if (crc32(rows) !== crc || code >= TABLES.length) break
         const count = countLines(rows)
-        this.enqueue({ table: TABLES[code]!, rows: Uint8Array.from(rows), count, from: { segment: seg, offset: off }, to: { segment: seg, offset: end } })
+        this.enqueue({ table: TABLES[code]!, rows: Uint8Array.from(rows), count, from: { segment: seg, offset: off }, to: { segment: seg, offset: end }, at: Date.now() })
         replayed += count
         off = end
       }
     }
-    this.replayUpTo = this.checkpoint.inflight?.to
+    this.replayRanges = [...(this.checkpoint.inflight ?? [])]
     // Always append to a fresh segment: a torn tail in the old one is left behind untouched.
     this.segment = (segments.at(-1) ?? 0) + 1
     this.openSegment()
     this.counters.received += replayed
-    if (this.queue.length > 0) this.schedule(0)
+    if (this.queue.length > 0) this.pump()
     return replayed
   }
 
@@ -172,7 +186,7 @@ export class DiskBuffer {
   }
 
   private enqueue(e: Entry): void {
-    if (this.queue.length === 0) this.oldestAt = Date.now()
+    if (this.queue.length === 0) this.oldestAt = e.at
     this.queue.push(e)
     this.queuedBytes += e.rows.byteLength
     this.queuedRows += e.count
@@ -196,7 +210,7 @@ export class DiskBuffer {
       frames.push(header, Buffer.from(r.rows.buffer, r.rows.byteOffset, r.rows.byteLength))
       const from = { segment: this.segment, offset }
       offset += HEADER + r.rows.byteLength
-      entries.push({ ...r, from, to: { segment: this.segment, offset } })
+      entries.push({ ...r, from, to: { segment: this.segment, offset }, at: Date.now() })
     }
     if (entries.length === 0) return
     const buf = Buffer.concat(frames)
@@ -212,23 +226,89 @@ export class DiskBuffer {
       this.segment++
       this.openSegment()
     }
-    this.schedule(this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes ? 0 : this.opts.lingerMs)
+    if (!this.timer || this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes) this.pump()
   }
 
-  private schedule(delayMs: number): void {
-    if (this.flushing) return // the running flush re-schedules when it ends
-    if (this.timer && delayMs > 0) return
+  /** Starts flushes while fewer than `maxInflight` run and a batch is ready; re-arms the linger timer. */
+  private pump(): void {
     clearTimeout(this.timer)
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      this.flushing = this.flushOnce().finally(() => {
-        this.flushing = undefined
-        if (this.queue.length > 0) {
-          const ready = this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes || this.closed
-          this.schedule(ready ? 0 : Math.max(0, this.opts.lingerMs - (Date.now() - this.oldestAt)))
-        } else for (const w of this.waiters.splice(0)) w()
-      })
-    }, delayMs)
+    this.timer = undefined
+    while (this.inflight.length < MAX_INFLIGHT && this.queue.length > 0) {
+      const ready = this.replayRanges.length > 0 || this.closed || this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes || Date.now() - this.oldestAt >= this.opts.lingerMs
+      if (!ready) {
+        this.timer = setTimeout(() => this.pump(), Math.max(1, this.opts.lingerMs - (Date.now() - this.oldestAt)))
+        return
+      }
+      this.startBatch(this.takeBatch())
+    }
+    if (this.queue.length === 0 && this.inflight.length === 0) for (const w of this.waiters.splice(0)) w()
+  }
+
+  private takeBatch(): Batch {
+    const entries: Entry[] = []
+    let bytes = 0
+    let rows = 0
+    const limit = this.replayRanges.shift()?.to
+    for (const e of this.queue) {
+      if (limit) {
+        if (!atOrBefore(e.to, limit)) break
+      } else if (entries.length > 0 && (bytes + e.rows.byteLength > this.opts.flushBytes * 2 || rows + e.count > this.opts.flushRows * 2)) break
+      entries.push(e)
+      bytes += e.rows.byteLength
+      rows += e.count
+    }
+    if (entries.length === 0) entries.push(this.queue[0]!) // a replay range with no frame left: move on
+    this.queue.splice(0, entries.length)
+    const taken = entries.reduce((n, e) => n + e.rows.byteLength, 0)
+    const takenRows = entries.reduce((n, e) => n + e.count, 0)
+    this.queuedBytes -= taken
+    this.queuedRows -= takenRows
+    this.inflightBytes += taken
+    this.inflightRows += takenRows
+    this.oldestAt = this.queue[0]?.at ?? Date.now()
+    return { entries, from: entries[0]!.from, to: entries[entries.length - 1]!.to, done: false }
+  }
+
+  private startBatch(batch: Batch): void {
+    this.inflight.push(batch)
+    // Record the intent first: after a crash exactly this range is re-sent (same body, deduplicated).
+    this.checkpoint = { committed: this.checkpoint.committed, inflight: this.inflight.map((b) => ({ from: b.from, to: b.to })) }
+    this.writeCheckpoint()
+    void this.send(batch)
+  }
+
+  private async send(batch: Batch): Promise<void> {
+    for (;;) {
+      try {
+        for (const table of TABLES) {
+          const parts = batch.entries.filter((e) => e.table === table)
+          if (parts.length === 0) continue
+          const body = parts.length === 1 ? parts[0]!.rows : Buffer.concat(parts.map((p) => p.rows))
+          await this.sink.write(table, body, parts.reduce((n, p) => n + p.count, 0))
+        }
+        break
+      } catch (err) {
+        // Keep the batch; the log still holds it. Same batch, same body, after a pause.
+        this.lastError = (err as Error).message
+        this.counters.errors++
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    }
+    batch.done = true
+    this.lastError = undefined
+    this.lastFlushAt = Date.now()
+    // Commit in log order: a later batch that finished first waits for the earlier one.
+    while (this.inflight[0]?.done) {
+      const b = this.inflight.shift()!
+      this.checkpoint = { committed: b.to, inflight: this.inflight.map((x) => ({ from: x.from, to: x.to })) }
+      const rows = b.entries.reduce((n, e) => n + e.count, 0)
+      this.counters.sent += rows
+      this.inflightRows -= rows
+      this.inflightBytes -= b.entries.reduce((n, e) => n + e.rows.byteLength, 0)
+    }
+    this.writeCheckpoint()
+    this.dropCommittedSegments()
+    this.pump()
   }
 
   private writeCheckpoint(): void {
@@ -243,56 +323,6 @@ export class DiskBuffer {
     renameSync(tmp, file)
   }
 
-  private async flushOnce(): Promise<void> {
-    // Take a prefix of the queue up to the batch limits.
-    const batch: Entry[] = []
-    let bytes = 0
-    let rows = 0
-    const limit = this.replayUpTo
-    for (const e of this.queue) {
-      if (limit) {
-        if (!atOrBefore(e.to, limit)) break
-      } else if (batch.length > 0 && (bytes + e.rows.byteLength > this.opts.flushBytes * 2 || rows + e.count > this.opts.flushRows * 2)) break
-      batch.push(e)
-      bytes += e.rows.byteLength
-      rows += e.count
-    }
-    if (batch.length === 0) {
-      this.replayUpTo = undefined
-      return
-    }
-    const from = batch[0]!.from
-    const to = batch[batch.length - 1]!.to
-    this.checkpoint = { committed: this.checkpoint.committed, inflight: { from, to } }
-    this.writeCheckpoint()
-    try {
-      for (const table of TABLES) {
-        const parts = batch.filter((e) => e.table === table)
-        if (parts.length === 0) continue
-        const body = parts.length === 1 ? parts[0]!.rows : Buffer.concat(parts.map((p) => p.rows))
-        const count = parts.reduce((n, p) => n + p.count, 0)
-        await this.sink.write(table, body, count)
-      }
-    } catch (err) {
-      this.lastError = (err as Error).message
-      this.counters.errors++
-      // Keep everything queued; try again after a pause (the log still holds it).
-      await new Promise((r) => setTimeout(r, 1000))
-      return
-    }
-    this.replayUpTo = undefined
-    this.lastError = undefined
-    this.lastFlushAt = Date.now()
-    this.queue.splice(0, batch.length)
-    this.queuedBytes -= bytes
-    this.queuedRows -= rows
-    this.counters.sent += rows
-    if (this.queue.length > 0) this.oldestAt = Date.now()
-    this.checkpoint = { committed: to }
-    this.writeCheckpoint()
-    this.dropCommittedSegments()
-  }
-
   private dropCommittedSegments(): void {
     for (const f of readdirSync(this.opts.dir)) {
       if (!/^segment-\d{8}\.wal$/.test(f)) continue
@@ -303,21 +333,23 @@ export class DiskBuffer {
 
   /** Resolves when everything appended so far has been stored (or `timeoutMs` passed: it stays in the log). */
   async drain(timeoutMs: number): Promise<boolean> {
-    if (this.queue.length === 0 && !this.flushing) return true
-    this.schedule(0)
+    if (this.queue.length === 0 && this.inflight.length === 0) return true
     const done = new Promise<void>((r) => this.waiters.push(r))
+    const wasClosed = this.closed
+    this.closed = true // flush whatever is queued now, without waiting for the linger
+    this.pump()
+    this.closed = wasClosed
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))
     await Promise.race([done, timeout])
     clearTimeout(timer)
-    return this.queue.length === 0
+    return this.queue.length === 0 && this.inflight.length === 0
   }
 
   async close(timeoutMs: number): Promise<boolean> {
     this.closed = true
     const drained = await this.drain(timeoutMs)
     clearTimeout(this.timer)
-    if (this.flushing) await this.flushing
     if (this.fd >= 0) closeSync(this.fd)
     this.fd = -1
     return drained

@@ -43,6 +43,7 @@ export const OPTIONS = [
   ['pipeline.batchRecords', 'PIPELINE_BATCH_RECORDS', 'Records per worker task.'],
   ['pipeline.workerYoungGenerationMb', 'PIPELINE_WORKER_YOUNG_GENERATION_MB', 'V8 young-generation size of each worker thread (throughput vs memory).'],
   ['pipeline.maxPendingRecords', 'PIPELINE_MAX_PENDING_RECORDS', 'Records in flight (in workers or waiting for storage) above which ingest answers 503 with Retry-After.'],
+  ['buffer.enabled', 'BUFFER_ENABLED', 'Acknowledge once rows are in the local disk buffer (true) or only after the ClickHouse insert (false).'],
   ['buffer.maxBytes', 'BUFFER_MAX_BYTES', 'Acknowledged bytes not yet in ClickHouse above which ingest answers 503 (the disk buffer backlog).'],
   ['buffer.flushRows', 'BUFFER_FLUSH_ROWS', 'Rows that trigger a ClickHouse insert from the disk buffer.'],
   ['buffer.flushBytes', 'BUFFER_FLUSH_BYTES', 'Bytes that trigger a ClickHouse insert from the disk buffer.'],
@@ -91,9 +92,10 @@ export const configSchema = z
       .prefault({}),
     buffer: z
       .object({
-        maxBytes: bytes.default(256 * 1024 * 1024),
-        flushRows: int(1, 10_000_000).default(100_000),
-        flushBytes: bytes.default(16 * 1024 * 1024),
+        enabled: bool.default(false),
+        maxBytes: bytes.default(64 * 1024 * 1024),
+        flushRows: int(1, 10_000_000).default(50_000),
+        flushBytes: bytes.default(8 * 1024 * 1024),
         lingerMs: int(0, 60_000).default(200),
         segmentBytes: bytes.default(64 * 1024 * 1024),
         fsync: bool.default(false),

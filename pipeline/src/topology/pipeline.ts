@@ -21,7 +21,7 @@ import type { Store } from '../sinks/clickhouse/client.js'
 import { Telemetry, type ComponentCounters } from '../telemetry/counters.js'
 import type { Framing, TransformFailure, TransformResult, TransformTask } from '../workers/task.js'
 import { chunkLines } from '../sources/framing/lines.js'
-import { DiskBuffer } from '../buffers/disk.js'
+import { DiskBuffer, type BufferTable } from '../buffers/disk.js'
 
 export interface IngestRequest {
   body: string
@@ -104,6 +104,13 @@ export class Pipeline {
     telemetry.gauge('clickhouse_queued_rows', 'Rows waiting for a ClickHouse insert.', () => this.events.queuedRows)
   }
 
+  /** Makes rows durable: appended to the disk buffer, or (buffer disabled) inserted into ClickHouse. */
+  private async store_(table: BufferTable, rows: Uint8Array, count: number): Promise<void> {
+    if (count === 0) return
+    if (this.config.buffer.enabled) this.buffer.append([{ table, rows, count }])
+    else await (table === 'events' ? this.events : this.deadLetters).write({ rows, count })
+  }
+
   /** Opens the disk buffer; rows a previous run acknowledged but did not store are stored first. */
   open(): number {
     return this.buffer.open()
@@ -159,7 +166,7 @@ export class Pipeline {
           this.decodeCounters.errors++
           throw new WatchfloorError('WORKER_FAILED', (err as Error).message, { cause: err })
         }
-        if (res.ok) this.buffer.append([{ table: 'events', rows: res.rows, count: res.ids.length }])
+        if (res.ok) await this.store_('events', res.rows, res.ids.length)
         return res
       }),
     )
@@ -203,7 +210,7 @@ export class Pipeline {
     sourceCounters.sent += outcome.accepted
     this.decodeCounters.received += offset
     this.decodeCounters.sent += outcome.accepted
-    if (dead.length > 0) this.buffer.append([{ table: 'dead_letters', rows: Buffer.from(dead.join('\n') + '\n'), count: dead.length }])
+    if (dead.length > 0) await this.store_('dead_letters', Buffer.from(dead.join('\n') + '\n'), dead.length)
     return outcome
   }
 
