@@ -27,24 +27,6 @@ export { expandRecords } from './cloudtrail.js'
 export { decodeCsvRow } from './csv.js'
 export { parseSyslog } from './syslog.js'
 
-/** All decoders, in detection order (same order as DECODER_NAMES). */
-export const DECODERS: readonly Decoder[] = [
-  legacyDecoder,
-  windowsNestedDecoder,
-  windowsFlatDecoder,
-  winlogbeatDecoder,
-  cloudtrailDecoder,
-  suricataDecoder,
-  zeekDecoder,
-  wazuhDecoder,
-  ecsDecoder,
-  csvDecoder,
-  auditdDecoder,
-  syslogDecoder,
-  textDecoder,
-  unknownDecoder,
-]
-
 /** JSON-object decoders in detection order; `unknown` is the fallback. */
 const OBJECT_DECODERS: readonly Decoder[] = [
   legacyDecoder,
@@ -59,6 +41,9 @@ const OBJECT_DECODERS: readonly Decoder[] = [
 ]
 
 const TEXT_DECODERS: readonly Decoder[] = [auditdDecoder, syslogDecoder]
+
+/** All decoders, in detection order (same order as DECODER_NAMES). */
+export const DECODERS: readonly Decoder[] = [...OBJECT_DECODERS, csvDecoder, ...TEXT_DECODERS, textDecoder, unknownDecoder]
 
 const BY_NAME: ReadonlyMap<DecoderName, Decoder> = new Map(DECODERS.map((d) => [d.name, d]))
 
