@@ -6,6 +6,8 @@ const USAGE = `Usage: watchfloor <command> [options]
 
 Commands:
   start                 run Watchfloor on the configured (default: embedded) stores
+  replay --out DIR [--rules DIR ...] INPUT...
+                        run the pipeline over files (.json .ndjson .jsonl .csv, .gz, .zip, - for stdin)
   bench ingest [opts]   measure end-to-end ingest vs the raw engine limit
                         --events N (default 1000000) --batch N (default 5000) --concurrency N (default 4)
   config                print the configuration options and their environment variables
@@ -18,6 +20,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'start':
         return await runServer(loadConfig())
+      case 'replay': {
+        const { replay } = await import('./replay.js')
+        return await replay(rest)
+      }
       case 'bench': {
         const { runBench } = await import('./bench/index.js')
         return await runBench(rest)

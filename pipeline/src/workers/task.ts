@@ -1,8 +1,16 @@
 /** The contract between the main thread and the transform workers (plain data only). */
 import type { ErrorCode } from '../errors.js'
 
-/** How a task's text is framed into records. */
-export type Framing = 'ndjson' | 'json' | 'csv' | 'text'
+/** How a task's text is framed into records; `records` means already framed (the file source). */
+export type Framing = 'ndjson' | 'json' | 'csv' | 'text' | 'records'
+
+/** One record framed by its source (replay files): its kind, raw text, CSV cells, and fixed event id. */
+export interface FramedRecord {
+  kind: 'json' | 'csv' | 'text'
+  raw: string
+  cells?: Record<string, string>
+  id: string
+}
 
 export interface TransformTask {
   framing: Framing
@@ -17,6 +25,8 @@ export interface TransformTask {
   maxDepth: number
   /** Lines in the task (line framings), used for admission control. */
   lines?: number
+  /** With framing `records`: the records (text is unused). */
+  records?: FramedRecord[]
 }
 
 export interface TaskRecordError {

@@ -9,7 +9,7 @@ import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
 import { eventToRow } from '../transforms/normalize/index.js'
 import { parseCsv } from '../sources/framing/csv.js'
 import { jsonErrorPosition, valueExceedsDepth } from '../sources/framing/json.js'
-import type { TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
+import type { FramedRecord, TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
 
 export default function transform(task: TransformTask): TransformResult | TransformFailure {
   const out = new Collector(task)
@@ -40,6 +40,9 @@ export default function transform(task: TransformTask): TransformResult | Transf
       }
       break
     }
+    case 'records':
+      for (const r of task.records ?? []) out.framed(r)
+      break
     case 'csv': {
       const parsed = parseCsv(task.text)
       if (!parsed.ok) return { ok: false, code: 'RECORD_CSV_MISMATCH', reason: parsed.reason }
@@ -90,8 +93,12 @@ class Collector {
 
   constructor(private readonly task: TransformTask) {}
 
+  /** The id for the next record: fixed by the source (replay) or a fresh UUID. */
+  private nextId: string | undefined
+
   ctx(): DecodeContext {
-    this.id = randomUUID()
+    this.id = this.nextId ?? randomUUID()
+    this.nextId = undefined
     return { id: this.id, ingested: this.task.ingested, source: this.task.source }
   }
 
@@ -113,7 +120,7 @@ class Collector {
     }
   }
 
-  private jsonLine(raw: string, line: number): void {
+  private jsonLine(raw: string, line: number | undefined): void {
     if (raw.length > this.task.maxRecordBytes) return this.reject('RECORD_TOO_LARGE', `record is ${raw.length} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
     let value: unknown
     try {
@@ -130,7 +137,17 @@ class Collector {
     this.decoded(decodeRecord(value, this.ctx()), raw, line)
   }
 
-  private textLine(raw: string, line: number): void {
+  /** A record its source already framed, with the id it must get (deterministic replay). */
+  framed(r: FramedRecord): void {
+    this.nextId = r.id
+    if (r.kind === 'json') this.jsonLine(r.raw, undefined)
+    else if (r.kind === 'text') this.textLine(r.raw, undefined)
+    else if (r.cells) this.decoded(decodeCsvRow(r.cells, this.ctx()), r.raw)
+    else this.reject('RECORD_CSV_MISMATCH', 'CSV row does not match the header', r.raw)
+    this.nextId = undefined
+  }
+
+  private textLine(raw: string, line: number | undefined): void {
     if (raw.length > this.task.maxRecordBytes) return this.reject('RECORD_TOO_LARGE', `record is ${raw.length} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
     this.decoded(decodeTextLine(raw, this.ctx()), raw, line)
   }
