@@ -121,7 +121,7 @@ class Collector {
   }
 
   private jsonLine(raw: string, line: number | undefined): void {
-    if (raw.length > this.task.maxRecordBytes) return this.reject('RECORD_TOO_LARGE', `record is ${raw.length} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
+    if (this.tooLarge(raw)) return this.reject('RECORD_TOO_LARGE', `record is ${Buffer.byteLength(raw)} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
     let value: unknown
     try {
       value = JSON.parse(raw)
@@ -137,6 +137,13 @@ class Collector {
     this.decoded(decodeRecord(value, this.ctx()), raw, line)
   }
 
+  /** UTF-8 size over the limit; counted only when the UTF-16 length says it could be (bytes >= units). */
+  private tooLarge(text: string): boolean {
+    const max = this.task.maxRecordBytes
+    if (text.length > max) return true
+    return text.length * 3 > max && Buffer.byteLength(text) > max
+  }
+
   /** A record its source already framed, with the id it must get (deterministic replay). */
   framed(r: FramedRecord): void {
     this.nextId = r.id
@@ -148,7 +155,7 @@ class Collector {
   }
 
   private textLine(raw: string, line: number | undefined): void {
-    if (raw.length > this.task.maxRecordBytes) return this.reject('RECORD_TOO_LARGE', `record is ${raw.length} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
+    if (this.tooLarge(raw)) return this.reject('RECORD_TOO_LARGE', `record is ${Buffer.byteLength(raw)} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
     this.decoded(decodeTextLine(raw, this.ctx()), raw, line)
   }
 
@@ -163,7 +170,7 @@ class Collector {
         return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, '', line)
       }
     }
-    if (text.length > this.task.maxRecordBytes) return this.reject('RECORD_TOO_LARGE', `record is ${text.length} bytes, limit ${this.task.maxRecordBytes}`, text, line)
+    if (this.tooLarge(text)) return this.reject('RECORD_TOO_LARGE', `record is ${Buffer.byteLength(text)} bytes, limit ${this.task.maxRecordBytes}`, text, line)
     this.decoded(decodeRecord(value, this.ctx()), text, line)
   }
 

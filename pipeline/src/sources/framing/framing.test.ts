@@ -43,3 +43,17 @@ describe('exceedsDepth', () => {
     expect(exceedsDepth(`{"s":"${'['.repeat(100)}\\"${'{'.repeat(100)}"}`, 3)).toBe(false)
   })
 })
+
+describe('record size limit (worker)', () => {
+  it('counts UTF-8 bytes, not UTF-16 units', async () => {
+    const { default: transform } = await import('../../workers/transform.js')
+    const task = (text: string) => ({ framing: 'ndjson' as const, text, source: 't', ingested: '2026-01-01T00:00:00.000Z', firstLine: 1, maxRecordBytes: 40, maxDepth: 8 })
+    // 15 characters of 3 UTF-8 bytes each: 19 UTF-16 units with the JSON around them, but 49 bytes.
+    const wide = JSON.stringify({ m: '€'.repeat(15) })
+    const narrow = JSON.stringify({ m: 'e'.repeat(15) })
+    const res = transform(task(`${wide}\n${narrow}`))
+    if (!res.ok) throw new Error('task failed')
+    expect(res.errors.map((e) => [e.index, e.code])).toEqual([[0, 'RECORD_TOO_LARGE']])
+    expect(res.ids).toHaveLength(1)
+  })
+})
