@@ -1,0 +1,5 @@
+export { SigmaEngine, type Match, type EngineStats } from './engine.js'
+export { compileRule, CompileError, EventContext, type CompiledRule, type CompileOptions, type Matcher } from './compile.js'
+export { loadDirs, loadText, listRuleFiles, type LoadError, type LoadResult } from './load.js'
+export { fieldView, type FieldView } from './fields.js'
+export { eventLogsource, LogsourceIndex, type EventLogsource, type RuleLogsource } from './logsource.js'
