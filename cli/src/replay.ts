@@ -3,17 +3,34 @@
  * (the same worker code as live ingest) over files, with no servers, deterministically: event ids
  * derive from (input, record number), records are processed and written in input order.
  *
- * Writes DIR/records.ndjson (one line per input record), DIR/alerts.ndjson, DIR/incidents.ndjson
- * and DIR/summary.json. Detection, correlation and triage are not part of the pipeline yet, so
- * alerts and incidents are empty and every record's severity is NONE; the files and their shapes
- * are already the ones later stages fill.
+ * Writes DIR/records.ndjson (one line per input record), DIR/alerts.ndjson (Sigma rules from
+ * --rules or SIGMA_RULES_DIRS, matched in the workers), DIR/incidents.ndjson and DIR/summary.json.
+ * Correlation and triage are not part of the pipeline yet, so incidents stay empty and a record's
+ * severity comes from its alerts alone.
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
-import { readRecords, type FileRecord, type FramedRecord, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
+import { readRecords, type FileRecord, type FramedRecord, type TaskAlert, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
+
+const SEVERITY_OF_LEVEL: Record<string, string> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW', informational: 'LOW' }
+const SEVERITY_RANK: Record<string, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 }
+
+/** ATT&CK ids and tactic names from Sigma tags (`attack.t1059.001`, `attack.execution`). */
+export function attackFromTags(tags: string[]): { techniques: string[]; tactics: string[] } {
+  const techniques = new Set<string>()
+  const tactics = new Set<string>()
+  for (const t of tags) {
+    const m = /^attack\.(.+)$/i.exec(t)
+    if (!m) continue
+    const v = m[1]!.toLowerCase()
+    if (/^t\d{4}(\.\d{3})?$/.test(v)) techniques.add(v.toUpperCase())
+    else if (!/^[gs]\d{4}$/.test(v)) tactics.add(v)
+  }
+  return { techniques: [...techniques].sort(), tactics: [...tactics].sort() }
+}
 
 const BATCH = 2000
 
@@ -32,6 +49,7 @@ function parseArgs(argv: string[]): Args | string {
     else if (a.startsWith('--') && a !== '-') return `unknown option ${a}`
     else args.inputs.push(a)
   }
+  if (args.rules.length === 0 && process.env.SIGMA_RULES_DIRS) args.rules = process.env.SIGMA_RULES_DIRS.split(path.delimiter).filter(Boolean)
   if (!args.out) return '--out DIR is required'
   if (args.inputs.length === 0) return 'at least one INPUT (file, archive, or - for stdin) is required'
   return args
@@ -79,7 +97,8 @@ export async function replay(argv: string[]): Promise<number> {
         if (r.cells) f.cells = r.cells
         return f
       })
-      const res = (await pool.run({ framing: 'records', text: '', records: framed, source: 'file', ingested, firstLine: 1, maxRecordBytes: 16 * 1024 * 1024, maxDepth: 64 })) as TransformResult | TransformFailure
+      const task = { framing: 'records', text: '', records: framed, source: 'file', ingested, firstLine: 1, maxRecordBytes: 16 * 1024 * 1024, maxDepth: 64, sigmaRulesDirs: args.rules.map((d) => path.resolve(d)) }
+      const res = (await pool.run(task)) as TransformResult | TransformFailure
       done += batch.length
       progress(done, records.length)
       return res
@@ -88,6 +107,11 @@ export async function replay(argv: string[]): Promise<number> {
   await pool.destroy()
 
   const out = createWriteStream(path.join(args.out, 'records.ndjson'))
+  const alertsOut = createWriteStream(path.join(args.out, 'alerts.ndjson'))
+  const byRule: Record<string, number> = {}
+  const byLevel: Record<string, number> = {}
+  const byTechnique: Record<string, number> = {}
+  let alertCount = 0
   const failures: Record<string, number> = {}
   const decoders: Record<string, number> = {}
   const statuses: Record<string, number> = {}
@@ -97,23 +121,41 @@ export async function replay(argv: string[]): Promise<number> {
     const batch = batches[b]!
     if (!res.ok) throw new Error(`replay batch failed: ${res.code} ${res.reason}`)
     const errors = new Map(res.errors.map((e) => [e.index, e]))
+    const alertsOf = new Map<number, TaskAlert[]>()
+    for (const a of res.alerts) alertsOf.set(a.index, [...(alertsOf.get(a.index) ?? []), a])
     let lines = ''
+    let alertLines = ''
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!
       const err = errors.get(i)
       if (err) failures[err.code] = (failures[err.code] ?? 0) + 1
       else accepted++
-      const line: Record<string, unknown> = { input: r.input, line: r.line, severity: 'NONE', risk_score: 0, alert_ids: [], incident_id: null }
+      const alerts = (alertsOf.get(i) ?? []).sort((x, y) => x.rule.id.localeCompare(y.rule.id))
+      let severity = 'NONE'
+      const alertIds: string[] = []
+      for (const a of alerts) {
+        const id = replayId(`${a.eventId}/${a.rule.id}`, 0)
+        const sev = SEVERITY_OF_LEVEL[a.rule.level] ?? 'LOW'
+        if (SEVERITY_RANK[sev]! > SEVERITY_RANK[severity]!) severity = sev
+        const attack = attackFromTags(a.tags)
+        alertIds.push(id)
+        alertLines += JSON.stringify({ id, '@timestamp': a.timestamp, rule: a.rule, severity: sev, attack, entities: a.entities, records: [{ input: r.input, line: r.line }] }) + '\n'
+        alertCount++
+        byRule[`${a.rule.id} ${a.rule.title}`] = (byRule[`${a.rule.id} ${a.rule.title}`] ?? 0) + 1
+        byLevel[a.rule.level] = (byLevel[a.rule.level] ?? 0) + 1
+        for (const t of attack.techniques) byTechnique[t] = (byTechnique[t] ?? 0) + 1
+      }
+      const line: Record<string, unknown> = { input: r.input, line: r.line, severity, risk_score: 0, alert_ids: alertIds, incident_id: null }
       if (err) line.decode_error = { code: err.code, reason: err.reason }
       else line.event_id = replayId(r.input, r.line)
       lines += JSON.stringify(line) + '\n'
     }
     if (!out.write(lines)) await new Promise<void>((r) => out.once('drain', () => r()))
+    if (alertLines && !alertsOut.write(alertLines)) await new Promise<void>((r) => alertsOut.once('drain', () => r()))
     for (const [k, v] of Object.entries(res.decoders)) decoders[k] = (decoders[k] ?? 0) + v
     for (const [k, v] of Object.entries(res.statuses)) statuses[k] = (statuses[k] ?? 0) + v
   }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))
-  writeFileSync(path.join(args.out, 'alerts.ndjson'), '')
+  for (const s of [out, alertsOut]) await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))
   writeFileSync(path.join(args.out, 'incidents.ndjson'), '')
   const sortKeys = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)))
   const summary = {
@@ -124,14 +166,15 @@ export async function replay(argv: string[]): Promise<number> {
     decode_failures: { total: records.length - accepted, by_code: sortKeys(failures) },
     by_decoder: sortKeys(decoders),
     by_decode_status: sortKeys(statuses),
-    alerts: 0,
+    alerts: alertCount,
     incidents: 0,
-    by_rule: {},
-    by_level: {},
-    by_technique: {},
-    detection: args.rules.length > 0 ? 'rules given, but detection is not in the pipeline yet: no alerts' : 'not in the pipeline yet: no alerts',
+    by_rule: sortKeys(byRule),
+    by_level: sortKeys(byLevel),
+    by_technique: sortKeys(byTechnique),
+    rules_dirs: args.rules,
+    detection: args.rules.length > 0 ? 'sigma' : 'no rules given (--rules DIR or SIGMA_RULES_DIRS): no alerts',
   }
   writeFileSync(path.join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
-  process.stdout.write(`${records.length.toLocaleString('en-US')} records (${accepted.toLocaleString('en-US')} decoded, ${(records.length - accepted).toLocaleString('en-US')} failed) -> ${args.out}\n`)
+  process.stdout.write(`${records.length.toLocaleString('en-US')} records (${accepted.toLocaleString('en-US')} decoded, ${(records.length - accepted).toLocaleString('en-US')} failed), ${alertCount.toLocaleString('en-US')} alerts -> ${args.out}\n`)
   return problems.length > 0 && records.length === 0 ? 1 : 0
 }

@@ -41,10 +41,34 @@ describe('watchfloor replay', () => {
     expect(summary.records).toBe(records.length)
     expect(summary.decode_failures).toEqual({ total: 2, by_code: { INGEST_MALFORMED_JSON: 1, RECORD_INVALID_FIELD: 1 } })
     expect(summary.by_decoder.windows_flat).toBe(records.length - 3)
-    expect(readFileSync(path.join(a, 'alerts.ndjson'), 'utf8')).toBe('')
+    expect(readFileSync(path.join(a, 'alerts.ndjson'), 'utf8')).toBe('') // no rules given
     const b = path.join(tmp, 'b')
     expect(run(['--out', b, bad, zip]).status).toBe(0)
     expect(readFileSync(path.join(b, 'records.ndjson'), 'utf8')).toBe(readFileSync(path.join(a, 'records.ndjson'), 'utf8'))
+  })
+
+  it('matches Sigma rules in the workers and writes alerts tied to their records', () => {
+    const sigma = path.join(SHARED, 'sigma')
+    const lines = readFileSync(path.join(sigma, 'regression_events.labeled.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 3)
+    const labels = lines.map((l) => JSON.parse(l).label as { rule_id: string; level: string; attack_techniques: string[] })
+    const input = path.join(tmp, 'sigma.ndjson')
+    writeFileSync(input, lines.map((l) => JSON.stringify(JSON.parse(l).event)).join('\n') + '\n')
+    const out = path.join(tmp, 'sigma-out')
+    const dirs = ['rules', 'rules-emerging-threats', 'rules-threat-hunting'].map((d) => path.join(sigma, d))
+    const res = run(['--out', out, ...dirs.flatMap((d) => ['--rules', d]), input])
+    expect(res.status, res.stderr).toBe(0)
+    const alerts = ndjson(path.join(out, 'alerts.ndjson')) as { id: string; rule: { id: string; level: string }; severity: string; attack: { techniques: string[] }; records: { input: string; line: number }[] }[]
+    const records = ndjson(path.join(out, 'records.ndjson'))
+    labels.forEach((label, i) => {
+      const hit = alerts.find((a) => a.rule.id === label.rule_id && a.records[0]!.line === i + 1)
+      expect(hit, `record ${i + 1} should fire ${label.rule_id}`).toBeDefined()
+      expect(hit!.attack.techniques).toEqual(expect.arrayContaining(label.attack_techniques))
+      expect(records[i]!.alert_ids).toContain(hit!.id)
+    })
+    expect(records[0]!.severity).toBe('HIGH')
+    const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'))
+    expect(summary.alerts).toBe(alerts.length)
+    expect(summary.by_level.high).toBeGreaterThanOrEqual(1)
   })
 
   it('reads standard input with -', () => {

@@ -27,6 +27,19 @@ export interface TransformTask {
   lines?: number
   /** With framing `records`: the records (text is unused). */
   records?: FramedRecord[]
+  /** Sigma rule directories: when set, every accepted record is matched against them. */
+  sigmaRulesDirs?: string[]
+}
+
+/** A Sigma rule that fired on one record of the task. */
+export interface TaskAlert {
+  /** 0-based record index within the task (the same numbering as errors). */
+  index: number
+  eventId: string
+  timestamp: string
+  rule: { id: string; title: string; level: string }
+  tags: string[]
+  entities: { source_ip?: string; destination_ip?: string; user?: string; host?: string }
 }
 
 export interface TaskRecordError {
@@ -52,6 +65,8 @@ export interface TransformResult {
   /** Accepted records per decoder and per decode status. */
   decoders: Record<string, number>
   statuses: Record<string, number>
+  /** Detections (only when the task names rule directories), in record order. */
+  alerts: TaskAlert[]
 }
 
 /** A failure of the whole task (e.g. a JSON body that does not parse). */

@@ -4,15 +4,26 @@
  * Never throws for bad input: per-record problems are returned as errors with a code.
  */
 import { randomUUID } from 'node:crypto'
+import type { CanonicalEvent } from '@watchfloor/contracts'
 import { decodeCsvRow, decodeRecord, decodeTextLine, expandRecords } from '../transforms/decode/index.js'
 import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
 import { eventToRow } from '../transforms/normalize/index.js'
 import { parseCsv } from '../sources/framing/csv.js'
 import { jsonErrorPosition, valueExceedsDepth } from '../sources/framing/json.js'
-import type { FramedRecord, TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
+import type { FramedRecord, TaskAlert, TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
+import { SigmaEngine } from '../transforms/detect/sigma/engine.js'
+
+/** Rules are compiled once per worker thread and kept for every later task naming the same directories. */
+let loaded: { key: string; engine: SigmaEngine } | undefined
+function engineFor(dirs: string[] | undefined): SigmaEngine | undefined {
+  if (!dirs || dirs.length === 0) return undefined
+  const key = dirs.join('\u0000')
+  if (loaded?.key !== key) loaded = { key, engine: SigmaEngine.fromDirs(dirs) }
+  return loaded.engine
+}
 
 export default function transform(task: TransformTask): TransformResult | TransformFailure {
-  const out = new Collector(task)
+  const out = new Collector(task, engineFor(task.sigmaRulesDirs))
   switch (task.framing) {
     case 'ndjson':
     case 'text':
@@ -48,7 +59,7 @@ export default function transform(task: TransformTask): TransformResult | Transf
       if (!parsed.ok) return { ok: false, code: 'RECORD_CSV_MISMATCH', reason: parsed.reason }
       for (const row of parsed.rows) {
         if (row.error) out.reject('RECORD_CSV_MISMATCH', row.error, row.raw, row.line)
-        else out.decoded(decodeCsvRow(row.cells, out.ctx()), row.raw, row.line)
+        else out.decoded(decodeCsvRow(row.cells, out.ctx()), row.raw, row.line, row.cells)
       }
       break
     }
@@ -91,7 +102,12 @@ class Collector {
   private statuses: Record<string, number> = {}
   private id = ''
 
-  constructor(private readonly task: TransformTask) {}
+  private alerts: TaskAlert[] = []
+
+  constructor(
+    private readonly task: TransformTask,
+    private readonly engine?: SigmaEngine,
+  ) {}
 
   /** The id for the next record: fixed by the source (replay) or a fresh UUID. */
   private nextId: string | undefined
@@ -134,7 +150,7 @@ class Collector {
       for (const item of expanded) this.value(item, undefined, line)
       return
     }
-    this.decoded(decodeRecord(value, this.ctx()), raw, line)
+    this.decoded(decodeRecord(value, this.ctx()), raw, line, value)
   }
 
   /** UTF-8 size over the limit; counted only when the UTF-16 length says it could be (bytes >= units). */
@@ -149,7 +165,7 @@ class Collector {
     this.nextId = r.id
     if (r.kind === 'json') this.jsonLine(r.raw, undefined)
     else if (r.kind === 'text') this.textLine(r.raw, undefined)
-    else if (r.cells) this.decoded(decodeCsvRow(r.cells, this.ctx()), r.raw)
+    else if (r.cells) this.decoded(decodeCsvRow(r.cells, this.ctx()), r.raw, undefined, r.cells)
     else this.reject('RECORD_CSV_MISMATCH', 'CSV row does not match the header', r.raw)
     this.nextId = undefined
   }
@@ -171,12 +187,13 @@ class Collector {
       }
     }
     if (this.tooLarge(text)) return this.reject('RECORD_TOO_LARGE', `record is ${Buffer.byteLength(text)} bytes, limit ${this.task.maxRecordBytes}`, text, line)
-    this.decoded(decodeRecord(value, this.ctx()), text, line)
+    this.decoded(decodeRecord(value, this.ctx()), text, line, value)
   }
 
-  decoded(result: DecodeResult, raw: string, line?: number): void {
+  decoded(result: DecodeResult, raw: string, line?: number, value?: unknown): void {
     if (!result.ok) return this.reject(result.code, result.reason, raw, line)
     const ev = result.event
+    if (this.engine && value !== undefined) this.detect(ev, value)
     this.rows.push(sparseRow(eventToRow(ev, raw)))
     this.ids.push(ev.event.id)
     const d = ev.watchfloor.decoder
@@ -184,6 +201,19 @@ class Collector {
     const s = ev.watchfloor.decode_status
     this.statuses[s] = (this.statuses[s] ?? 0) + 1
     this.index++
+  }
+
+  private detect(ev: CanonicalEvent, value: unknown): void {
+    const matches = this.engine!.match(value)
+    if (matches.length === 0) return
+    const entities: TaskAlert['entities'] = {}
+    if (ev.source?.ip) entities.source_ip = ev.source.ip
+    if (ev.destination?.ip) entities.destination_ip = ev.destination.ip
+    if (ev.user?.name) entities.user = ev.user.name
+    if (ev.host?.name) entities.host = ev.host.name
+    for (const m of matches) {
+      this.alerts.push({ index: this.index, eventId: ev.event.id, timestamp: ev['@timestamp'], rule: { id: m.id, title: m.title, level: m.level }, tags: m.tags, entities })
+    }
   }
 
   reject(code: TaskRecordError['code'], reason: string, raw: string, line?: number): void {
@@ -202,6 +232,7 @@ class Collector {
       errors: this.errors,
       decoders: this.decoders,
       statuses: this.statuses,
+      alerts: this.alerts,
     }
   }
 }
