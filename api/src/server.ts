@@ -23,7 +23,13 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
     const telemetry = new Telemetry()
     pipeline = new Pipeline(config, store, telemetry)
     const replayed = pipeline.open()
+    const rules = await pipeline.warmUp()
     const app = await buildApp({ config, pipeline, store, telemetry })
+    if (rules) {
+      const log = { rules: rules.rules, compiled: rules.compiled, failed: rules.errors.length, dirs: config.detect.sigmaRulesDirs }
+      if (rules.errors.length > 0) app.log.warn({ ...log, first_errors: rules.errors.slice(0, 5) }, 'Sigma rules loaded; some could not be compiled (listed at /api/stats)')
+      else app.log.info(log, 'Sigma rules loaded')
+    }
     if (applied.length > 0) app.log.info({ applied }, 'applied ClickHouse migrations')
     if (replayed > 0) app.log.warn({ rows: replayed }, 'storing rows acknowledged before an unclean stop (from the disk buffer)')
     await app.listen({ host: config.host, port: config.port })

@@ -8,29 +8,11 @@
  * Correlation and triage are not part of the pipeline yet, so incidents stay empty and a record's
  * severity comes from its alerts alone.
  */
-import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
-import { readRecords, type FileRecord, type FramedRecord, type TaskAlert, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
-
-const SEVERITY_OF_LEVEL: Record<string, string> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW', informational: 'LOW' }
-const SEVERITY_RANK: Record<string, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 }
-
-/** ATT&CK ids and tactic names from Sigma tags (`attack.t1059.001`, `attack.execution`). */
-export function attackFromTags(tags: string[]): { techniques: string[]; tactics: string[] } {
-  const techniques = new Set<string>()
-  const tactics = new Set<string>()
-  for (const t of tags) {
-    const m = /^attack\.(.+)$/i.exec(t)
-    if (!m) continue
-    const v = m[1]!.toLowerCase()
-    if (/^t\d{4}(\.\d{3})?$/.test(v)) techniques.add(v.toUpperCase())
-    else if (!/^[gs]\d{4}$/.test(v)) tactics.add(v)
-  }
-  return { techniques: [...techniques].sort(), tactics: [...tactics].sort() }
-}
+import { SEVERITY_RANK, alertId, attackFromTags, readRecords, severityOf, stableId, type FileRecord, type FramedRecord, type Severity, type TaskAlert, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
 
 const BATCH = 2000
 
@@ -57,8 +39,7 @@ function parseArgs(argv: string[]): Args | string {
 
 /** A UUID-shaped id that is the same for the same input and record number. */
 export function replayId(input: string, line: number): string {
-  const h = createHash('sha256').update(`${input}\u0000${line}`).digest('hex')
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
+  return stableId(`${input}\u0000${line}`)
 }
 
 function workerFile(): string {
@@ -131,12 +112,12 @@ export async function replay(argv: string[]): Promise<number> {
       if (err) failures[err.code] = (failures[err.code] ?? 0) + 1
       else accepted++
       const alerts = (alertsOf.get(i) ?? []).sort((x, y) => x.rule.id.localeCompare(y.rule.id))
-      let severity = 'NONE'
+      let severity: Severity = 'NONE'
       const alertIds: string[] = []
       for (const a of alerts) {
-        const id = replayId(`${a.eventId}/${a.rule.id}`, 0)
-        const sev = SEVERITY_OF_LEVEL[a.rule.level] ?? 'LOW'
-        if (SEVERITY_RANK[sev]! > SEVERITY_RANK[severity]!) severity = sev
+        const id = alertId(a)
+        const sev = severityOf(a.rule.level)
+        if (SEVERITY_RANK[sev] > SEVERITY_RANK[severity]) severity = sev
         const attack = attackFromTags(a.tags)
         alertIds.push(id)
         alertLines += JSON.stringify({ id, '@timestamp': a.timestamp, rule: a.rule, severity: sev, attack, entities: a.entities, records: [{ input: r.input, line: r.line }] }) + '\n'

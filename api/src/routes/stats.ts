@@ -28,12 +28,13 @@ const statsRoutes: FastifyPluginAsync = async (app) => {
     async () => {
       const { store, telemetry, pipeline } = app.deps
       const q = async <T>(query: string) => (await (await store.client.query({ query, format: 'JSONEachRow' })).json<T>())
-      const [events, dead, bySev, byStatus, byDecoder] = await Promise.all([
+      const [events, dead, bySev, byStatus, byDecoder, alertsBySev] = await Promise.all([
         q<{ n: string }>('SELECT count() AS n FROM events'),
         q<{ n: string }>('SELECT count() AS n FROM dead_letters'),
         q<{ k: string; n: string }>('SELECT severity AS k, count() AS n FROM incidents FINAL GROUP BY k'),
         q<{ k: string; n: string }>('SELECT status AS k, count() AS n FROM incidents FINAL GROUP BY k'),
         q<{ k: string; n: string }>('SELECT decoder AS k, count() AS n FROM events GROUP BY k'),
+        q<{ k: string; n: string }>('SELECT severity AS k, count() AS n FROM alerts FINAL GROUP BY k'),
       ])
       const map = (rows: { k: string; n: string }[]) => Object.fromEntries(rows.map((r) => [r.k, Number(r.n)]))
       const sev = map(bySev)
@@ -44,6 +45,11 @@ const statsRoutes: FastifyPluginAsync = async (app) => {
         incidents_by_severity: sev,
         incidents_by_status: map(byStatus),
         events_by_decoder: map(byDecoder),
+        total_alerts: Object.values(map(alertsBySev)).reduce((a, b) => a + b, 0),
+        alerts_by_severity: map(alertsBySev),
+        detection: pipeline.ruleStats
+          ? { sigma_rules: pipeline.ruleStats.rules, compiled: pipeline.ruleStats.compiled, failed: pipeline.ruleStats.errors.length, errors: pipeline.ruleStats.errors.slice(0, 100) }
+          : { sigma_rules: 0, compiled: 0, failed: 0, errors: [], note: 'no SIGMA_RULES_DIRS configured' },
         pipeline: { ...telemetry.snapshot(), decode: pipeline.decodeTotals() },
       }
     },

@@ -3,6 +3,7 @@
  * Loaded once at start (see load.ts), every error listed together, then frozen.
  */
 import os from 'node:os'
+import path from 'node:path'
 import { z } from 'zod'
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
@@ -43,6 +44,7 @@ export const OPTIONS = [
   ['pipeline.batchRecords', 'PIPELINE_BATCH_RECORDS', 'Records per worker task.'],
   ['pipeline.workerYoungGenerationMb', 'PIPELINE_WORKER_YOUNG_GENERATION_MB', 'V8 young-generation size of each worker thread (throughput vs memory).'],
   ['pipeline.maxPendingRecords', 'PIPELINE_MAX_PENDING_RECORDS', 'Records in flight (in workers or waiting for storage) above which ingest answers 503 with Retry-After.'],
+  ['detect.sigmaRulesDirs', 'SIGMA_RULES_DIRS', 'Directories of Sigma rules (separated by ":"), e.g. a SigmaHQ checkout; every rule below them is matched on the stream. Empty: no Sigma detection.'],
   ['buffer.enabled', 'BUFFER_ENABLED', 'Acknowledge once rows are in the local disk buffer (true) or only after the ClickHouse insert (false).'],
   ['buffer.maxBytes', 'BUFFER_MAX_BYTES', 'Acknowledged bytes not yet in ClickHouse above which ingest answers 503 (the disk buffer backlog).'],
   ['buffer.flushRows', 'BUFFER_FLUSH_ROWS', 'Rows that trigger a ClickHouse insert from the disk buffer.'],
@@ -87,6 +89,15 @@ export const configSchema = z
         batchRecords: int(1, 100_000).default(2000),
         maxPendingRecords: int(1000, 100_000_000).default(100_000),
         workerYoungGenerationMb: int(8, 4096).default(192),
+      })
+      .strict()
+      .prefault({}),
+    detect: z
+      .object({
+        sigmaRulesDirs: z
+          .union([z.string(), z.array(z.string())])
+          .transform((v) => (Array.isArray(v) ? v : v.split(path.delimiter)).map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)))
+          .default([]),
       })
       .strict()
       .prefault({}),

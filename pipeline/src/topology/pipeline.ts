@@ -19,7 +19,8 @@ import { WatchfloorError, type ErrorCode } from '../errors.js'
 import { ClickHouseSink, type Sink } from '../sinks/clickhouse/sink.js'
 import type { Store } from '../sinks/clickhouse/client.js'
 import { Telemetry, type ComponentCounters } from '../telemetry/counters.js'
-import type { Framing, TransformFailure, TransformResult, TransformTask } from '../workers/task.js'
+import type { Framing, RuleStats, TransformFailure, TransformResult, TransformTask } from '../workers/task.js'
+import { alertRow } from '../transforms/detect/alerts.js'
 import { chunkLines } from '../sources/framing/lines.js'
 import { DiskBuffer, type BufferTable } from '../buffers/disk.js'
 
@@ -62,6 +63,10 @@ export class Pipeline {
   readonly events: Sink
   readonly deadLetters: Sink
   readonly buffer: DiskBuffer
+  readonly alerts: Sink
+  private readonly detectCounters: ComponentCounters
+  /** Statistics of the Sigma rule set as the workers compiled it (undefined: no rules configured). */
+  ruleStats: RuleStats | undefined
   private pending = 0
   private stopping = false
   private readonly decodeCounters: ComponentCounters
@@ -86,10 +91,12 @@ export class Pipeline {
     const sinkOpts = { maxBatchRows: config.sink.maxBatchRows, maxBatchBytes: config.sink.maxBatchBytes, maxInflight: config.sink.maxInflight, retries: config.sink.retries }
     this.events = new ClickHouseSink(store, telemetry.component('clickhouse', 'sink'), { ...sinkOpts, table: 'events' })
     this.deadLetters = new ClickHouseSink(store, telemetry.component('dead_letter', 'sink'), { ...sinkOpts, table: 'dead_letters' })
+    this.alerts = new ClickHouseSink(store, telemetry.component('clickhouse_alerts', 'sink'), { ...sinkOpts, table: 'alerts' })
+    this.detectCounters = telemetry.component('detect', 'transform')
     const b = config.buffer
     this.buffer = new DiskBuffer(
       { dir: path.join(config.dataDir, 'buffer'), segmentBytes: b.segmentBytes, maxUnflushedBytes: b.maxBytes, flushRows: b.flushRows, flushBytes: b.flushBytes, lingerMs: b.lingerMs, fsync: b.fsync },
-      { write: (table, rows, count) => (table === 'events' ? this.events : this.deadLetters).write({ rows, count }) },
+      { write: (table, rows, count) => this.sinkFor(table).write({ rows, count }) },
       telemetry.component('disk_buffer', 'transform'),
     )
     telemetry.gauge('buffer_unflushed_rows', 'Acknowledged rows not yet stored in ClickHouse.', () => this.buffer.unflushedRows)
@@ -104,11 +111,28 @@ export class Pipeline {
     telemetry.gauge('clickhouse_queued_rows', 'Rows waiting for a ClickHouse insert.', () => this.events.queuedRows)
   }
 
+  private sinkFor(table: BufferTable): Sink {
+    return table === 'events' ? this.events : table === 'alerts' ? this.alerts : this.deadLetters
+  }
+
+  /**
+   * Compiles the Sigma rules in every worker before traffic arrives (a few seconds for ~3,700
+   * rules) and keeps the statistics: compile failures are reported once, never fatal.
+   */
+  async warmUp(): Promise<RuleStats | undefined> {
+    const dirs = this.config.detect.sigmaRulesDirs
+    if (dirs.length === 0) return undefined
+    const task: TransformTask = { framing: 'ndjson', text: '', source: 'warmup', ingested: new Date().toISOString(), firstLine: 1, maxRecordBytes: 1, maxDepth: 2, sigmaRulesDirs: [...dirs], reportRules: true }
+    const results = (await Promise.all(Array.from({ length: this.config.pipeline.workers }, () => this.pool.run(task)))) as (TransformResult | TransformFailure)[]
+    for (const r of results) if (r.ok && r.ruleStats) this.ruleStats = r.ruleStats
+    return this.ruleStats
+  }
+
   /** Makes rows durable: appended to the disk buffer, or (buffer disabled) inserted into ClickHouse. */
   private async store_(table: BufferTable, rows: Uint8Array, count: number): Promise<void> {
     if (count === 0) return
     if (this.config.buffer.enabled) this.buffer.append([{ table, rows, count }])
-    else await (table === 'events' ? this.events : this.deadLetters).write({ rows, count })
+    else await this.sinkFor(table).write({ rows, count })
   }
 
   /** Opens the disk buffer; rows a previous run acknowledged but did not store are stored first. */
@@ -132,7 +156,7 @@ export class Pipeline {
   async ingest(req: IngestRequest): Promise<IngestOutcome> {
     if (this.stopping) throw new WatchfloorError('PIPELINE_STOPPING')
     const ingested = new Date().toISOString()
-    const base = { source: req.source, ingested, maxRecordBytes: this.config.ingest.maxRecordBytes, maxDepth: this.config.ingest.maxDepth }
+    const base = { source: req.source, ingested, maxRecordBytes: this.config.ingest.maxRecordBytes, maxDepth: this.config.ingest.maxDepth, sigmaRulesDirs: [...this.config.detect.sigmaRulesDirs] }
     const tasks: TransformTask[] =
       req.framing === 'ndjson' || req.framing === 'text'
         ? chunkLines(req.body, this.config.pipeline.batchRecords).map((c) => ({ ...base, framing: req.framing, text: c.text, firstLine: c.firstLine, lines: c.lines }))
@@ -166,7 +190,17 @@ export class Pipeline {
           this.decodeCounters.errors++
           throw new WatchfloorError('WORKER_FAILED', (err as Error).message, { cause: err })
         }
-        if (res.ok) await this.store_('events', res.rows, res.ids.length)
+        if (res.ok) {
+          await this.store_('events', res.rows, res.ids.length)
+          if (res.alerts.length > 0) {
+            const created = new Date().toISOString()
+            await this.store_('alerts', Buffer.from(res.alerts.map((a) => JSON.stringify(alertRow(a, created))).join('\n') + '\n'), res.alerts.length)
+          }
+          if (this.config.detect.sigmaRulesDirs.length > 0) {
+            this.detectCounters.received += res.ids.length
+            this.detectCounters.sent += res.alerts.length
+          }
+        }
         return res
       }),
     )
@@ -221,7 +255,7 @@ export class Pipeline {
     while (this.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     const stored = await this.buffer.close(Math.max(0, deadline - Date.now()))
     const drained = this.pending === 0 && stored
-    await Promise.all([this.events.close(), this.deadLetters.close()])
+    await Promise.all([this.events.close(), this.deadLetters.close(), this.alerts.close()])
     await this.pool.destroy()
     return drained
   }

@@ -29,6 +29,14 @@ export interface TransformTask {
   records?: FramedRecord[]
   /** Sigma rule directories: when set, every accepted record is matched against them. */
   sigmaRulesDirs?: string[]
+  /** Return the loaded rule set's statistics (start-up warm-up). */
+  reportRules?: boolean
+}
+
+export interface RuleStats {
+  rules: number
+  compiled: number
+  errors: { file: string; reason: string }[]
 }
 
 /** A Sigma rule that fired on one record of the task. */
@@ -67,6 +75,7 @@ export interface TransformResult {
   statuses: Record<string, number>
   /** Detections (only when the task names rule directories), in record order. */
   alerts: TaskAlert[]
+  ruleStats?: RuleStats
 }
 
 /** A failure of the whole task (e.g. a JSON body that does not parse). */

@@ -23,7 +23,8 @@ function engineFor(dirs: string[] | undefined): SigmaEngine | undefined {
 }
 
 export default function transform(task: TransformTask): TransformResult | TransformFailure {
-  const out = new Collector(task, engineFor(task.sigmaRulesDirs))
+  const engine = engineFor(task.sigmaRulesDirs)
+  const out = new Collector(task, engine)
   switch (task.framing) {
     case 'ndjson':
     case 'text':
@@ -64,7 +65,9 @@ export default function transform(task: TransformTask): TransformResult | Transf
       break
     }
   }
-  return out.result()
+  const result = out.result()
+  if (task.reportRules && engine) result.ruleStats = { rules: engine.stats.rules, compiled: engine.stats.compiled, errors: engine.stats.errors.map((e) => ({ file: e.file, reason: e.reason })) }
+  return result
 }
 
 function isJson(s: string): boolean {

@@ -1,0 +1,62 @@
+/**
+ * From a rule match to an alert: severity from the rule level, ATT&CK from the rule's tags, an id
+ * that is the same for the same (event, rule) so re-delivered events do not double alerts.
+ */
+import { createHash } from 'node:crypto'
+import type { TaskAlert } from '../../workers/task.js'
+
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'NONE'
+
+export const SEVERITY_OF_LEVEL: Readonly<Record<string, Severity>> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW', informational: 'LOW' }
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 }
+
+export function severityOf(level: string): Severity {
+  return SEVERITY_OF_LEVEL[level.toLowerCase()] ?? 'LOW'
+}
+
+/** ATT&CK technique ids and tactic names from Sigma tags (`attack.t1059.001`, `attack.execution`). */
+export function attackFromTags(tags: readonly string[]): { techniques: string[]; tactics: string[] } {
+  const techniques = new Set<string>()
+  const tactics = new Set<string>()
+  for (const t of tags) {
+    const m = /^attack\.(.+)$/i.exec(t)
+    if (!m) continue
+    const v = m[1]!.toLowerCase()
+    if (/^t\d{4}(\.\d{3})?$/.test(v)) techniques.add(v.toUpperCase())
+    else if (!/^[gs]\d{4}$/.test(v)) tactics.add(v)
+  }
+  return { techniques: [...techniques].sort(), tactics: [...tactics].sort() }
+}
+
+/** A UUID-shaped id derived from a key (name-based, version 5 layout). */
+export function stableId(key: string): string {
+  const h = createHash('sha256').update(key).digest('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
+}
+
+export function alertId(a: Pick<TaskAlert, 'eventId' | 'rule'>): string {
+  return stableId(`${a.eventId}/${a.rule.id}`)
+}
+
+const chTime = (iso: string) => iso.replace('T', ' ').replace('Z', '').slice(0, 23)
+
+/** The `alerts` table row of one detection. */
+export function alertRow(a: TaskAlert, createdIso: string): Record<string, unknown> {
+  const attack = attackFromTags(a.tags)
+  return {
+    alert_id: alertId(a),
+    timestamp: chTime(a.timestamp),
+    created_at: chTime(createdIso),
+    rule_id: a.rule.id,
+    rule_title: a.rule.title,
+    rule_level: a.rule.level,
+    severity: severityOf(a.rule.level),
+    attack_techniques: attack.techniques,
+    attack_tactics: attack.tactics,
+    event_id: a.eventId,
+    source_ip: a.entities.source_ip ?? '',
+    destination_ip: a.entities.destination_ip ?? '',
+    user_name: a.entities.user ?? '',
+    host_name: a.entities.host ?? '',
+  }
+}
