@@ -10,6 +10,8 @@ Commands:
                         run the pipeline over files (.json .ndjson .jsonl .csv, .gz, .zip, - for stdin)
   bench ingest [opts]   measure end-to-end ingest vs the raw engine limit
                         --events N (default 1000000) --batch N (default 5000) --concurrency N (default 4)
+                        --corpus compact|mixed (default mixed)
+  bench detect [opts]   Sigma rule evaluation per core, then end to end with detection on (--events N)
   config                print the configuration options and their environment variables
   help                  this text
 `

@@ -1,13 +1,16 @@
 /** `watchfloor bench <what>`: benchmarks that print figures (never asserted in unit tests). */
 import { benchIngest } from './ingest.js'
+import { benchDetect } from './detect.js'
 
 export async function runBench(args: string[]): Promise<number> {
   const [what, ...rest] = args
   switch (what) {
     case 'ingest':
       return benchIngest(rest)
+    case 'detect':
+      return benchDetect(rest)
     default:
-      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N]\n')
+      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed]\n       watchfloor bench detect [--events N]\n')
       return 2
   }
 }
