@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { TaskAlert } from '../../workers/task.js'
+import { resolveAttack } from './attack.js'
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'NONE'
 
@@ -14,18 +15,14 @@ export function severityOf(level: string): Severity {
   return SEVERITY_OF_LEVEL[level.toLowerCase()] ?? 'LOW'
 }
 
-/** ATT&CK technique ids and tactic names from Sigma tags (`attack.t1059.001`, `attack.execution`). */
+/**
+ * ATT&CK of a rule from its Sigma tags, resolved through the Enterprise v18.1 table: current
+ * technique ids (retired ones mapped to their replacement), and the tactics of those techniques
+ * plus any tactic the rule names, in ATT&CK's tactic order.
+ */
 export function attackFromTags(tags: readonly string[]): { techniques: string[]; tactics: string[] } {
-  const techniques = new Set<string>()
-  const tactics = new Set<string>()
-  for (const t of tags) {
-    const m = /^attack\.(.+)$/i.exec(t)
-    if (!m) continue
-    const v = m[1]!.toLowerCase()
-    if (/^t\d{4}(\.\d{3})?$/.test(v)) techniques.add(v.toUpperCase())
-    else if (!/^[gs]\d{4}$/.test(v)) tactics.add(v)
-  }
-  return { techniques: [...techniques].sort(), tactics: [...tactics].sort() }
+  const { techniques, tactics } = resolveAttack(tags)
+  return { techniques, tactics }
 }
 
 /** A UUID-shaped id derived from a key (name-based, version 5 layout). */
