@@ -24,7 +24,7 @@ import type { RuleLogsource } from './logsource.js'
 
 export class CompileError extends Error {}
 
-const KEYWORD_DEPTH = 4
+export const KEYWORD_DEPTH = 4
 
 /** Per-event cache of stringified and lower-cased values. */
 export class EventContext {
@@ -81,6 +81,64 @@ function pushStrings(v: unknown, out: string[], depth: number): void {
 }
 
 export type Matcher = (ev: EventContext) => boolean
+
+/**
+ * Literal requirement of a matcher: when the matcher returns true, at least one entry's literal
+ * occurs in some lower-cased value of its field (field '' = any keyword-searched value).
+ * Matchers without a recorded requirement may match anything.
+ */
+export interface ReqLit {
+  f: string
+  lit: string
+}
+export type Req = ReqLit[]
+
+const REQS = new WeakMap<Matcher, Req>()
+
+/** The literal requirement recorded for a matcher, if any. */
+export function matcherReq(m: Matcher): Req | undefined {
+  return REQS.get(m)
+}
+
+function setReq(m: Matcher, r: Req | undefined): Matcher {
+  if (r !== undefined && r.length > 0) REQS.set(m, r)
+  return m
+}
+
+/** OR: every part needs a requirement; the union holds. */
+function reqUnion(ms: Matcher[]): Req | undefined {
+  const out: Req = []
+  const seen = new Set<string>()
+  for (const m of ms) {
+    const r = REQS.get(m)
+    if (r === undefined) return undefined
+    for (const x of r) {
+      const k = `${x.f}\u0000${x.lit}`
+      if (seen.has(k)) continue
+      seen.add(k)
+      out.push(x)
+    }
+  }
+  return out
+}
+
+/** AND: any part's requirement holds; take the most selective one. */
+function reqPick(ms: Matcher[]): Req | undefined {
+  let best: Req | undefined
+  let bestScore = 0
+  for (const m of ms) {
+    const r = REQS.get(m)
+    if (r === undefined) continue
+    let minLen = Infinity
+    for (const x of r) if (x.lit.length < minLen) minLen = x.lit.length
+    const score = Math.min(minLen, 8) / r.length
+    if (best === undefined || score > bestScore) {
+      best = r
+      bestScore = score
+    }
+  }
+  return best
+}
 
 // ---------------------------------------------------------------- YAML -> plain values
 
@@ -414,6 +472,83 @@ function compileRegex(src: string, flags: Set<string>): RegExp {
   }
 }
 
+/**
+ * A lower-cased ASCII literal that every match of the regex contains (case-insensitively), taken
+ * from the top-level sequence: runs of plain or escaped punctuation / alphanumeric characters
+ * that are not optional. Undefined when none is found or the regex has a top-level `|`.
+ */
+export function regexLiteral(src: string): string | undefined {
+  let best = ''
+  let run = ''
+  const end = (): void => {
+    if (run.length > best.length) best = run
+    run = ''
+  }
+  const isQuant = (c: string | undefined): boolean => c === '?' || c === '*' || c === '{'
+  let i = 0
+  while (i < src.length) {
+    const c = src[i] as string
+    if (c === '|') return undefined
+    if (c === ')') return undefined
+    if (c === '(') {
+      end()
+      let depth = 0
+      for (; i < src.length; i++) {
+        const d = src[i] as string
+        if (d === '\\') i++
+        else if (d === '[') {
+          i++
+          while (i < src.length && src[i] !== ']') {
+            if (src[i] === '\\') i++
+            i++
+          }
+        } else if (d === '(') depth++
+        else if (d === ')' && --depth === 0) break
+      }
+      if (depth !== 0) return undefined
+      i++
+      continue
+    }
+    if (c === '{') {
+      // quantifier (or a literal brace): skip its contents
+      end()
+      const close = src.indexOf('}', i)
+      if (close < 0) return undefined
+      i = close + 1
+      continue
+    }
+    if (c === '[') {
+      end()
+      i++
+      while (i < src.length && src[i] !== ']') {
+        if (src[i] === '\\') i++
+        i++
+      }
+      if (i >= src.length) return undefined
+      i++
+      continue
+    }
+    let lit: string | undefined
+    let len = 1
+    if (c === '\\') {
+      const n = src[i + 1]
+      len = 2
+      if (n !== undefined && /^[!-\/:-@[-`{-~]$/.test(n)) lit = n
+    } else if (/^[A-Za-z0-9 !"#%&',\-/:;<=>@_`~]$/.test(c)) lit = c
+    const q = src[i + len]
+    if (lit === undefined || isQuant(q)) {
+      end()
+      i += len
+      continue
+    }
+    run += lit.toLowerCase()
+    if (q === '+') end()
+    i += len
+  }
+  end()
+  return best === '' ? undefined : best
+}
+
 // ---------------------------------------------------------------- field matcher
 
 export interface CompileOptions {
@@ -464,10 +599,10 @@ export function compileFieldItem(key: string, value: unknown, opts: CompileOptio
     if (s === undefined) throw new CompileError(`unsupported value type for ${key}`)
     const c = compileValue(field, s, mods, opts)
     if (Array.isArray(c)) tests.push(...c)
-    else if (all) tests.push(fieldStrings(field, lower, patternsTester(c.pats, lower)))
+    else if (all) tests.push(fieldPats(field, lower, c.pats))
     else pooled.push(...c.pats) // OR of plain patterns: one grouped tester
   }
-  if (pooled.length > 0) tests.push(fieldStrings(field, lower, patternsTester(pooled, lower)))
+  if (pooled.length > 0) tests.push(fieldPats(field, lower, pooled))
   if (hasNull) {
     const nullTest: Matcher = (ev) => {
       const v = ev.fields[field]
@@ -479,22 +614,40 @@ export function compileFieldItem(key: string, value: unknown, opts: CompileOptio
   if (tests.length === 0) return () => false
   if (tests.length === 1) return tests[0] as Matcher
   if (all)
-    return (ev) => {
+    return setReq((ev) => {
       for (const t of tests) if (!t(ev)) return false
       return true
-    }
-  return (ev) => {
+    }, reqPick(tests))
+  return setReq((ev) => {
     for (const t of tests) if (t(ev)) return true
     return false
-  }
+  }, reqUnion(tests))
 }
 
 function orMatchers(ms: Matcher[]): Matcher {
   if (ms.length === 1) return ms[0] as Matcher
-  return (ev) => {
+  return setReq((ev) => {
     for (const m of ms) if (m(ev)) return true
     return false
+  }, reqUnion(ms))
+}
+
+/** Requirement of an OR of case-insensitive patterns: one literal token of each pattern. */
+function patternsReq(field: string, pats: Pattern[]): Req | undefined {
+  const out: Req = []
+  for (const p of pats) {
+    let best = ''
+    for (const t of p) if (typeof t === 'string' && t.length > best.length) best = t
+    if (best === '') return undefined
+    out.push({ f: field, lit: best.toLowerCase() })
   }
+  return out
+}
+
+/** `fieldStrings` over `patternsTester(pats)`, recording the literal requirement (lower only). */
+function fieldPats(field: string, lower: boolean, pats: Pattern[]): Matcher {
+  const m = fieldStrings(field, lower, patternsTester(pats, lower))
+  return lower ? setReq(m, patternsReq(field, pats)) : m
 }
 
 /** Build a matcher over a set of string testers applied to the field (or keyword) strings. */
@@ -540,7 +693,7 @@ function compileValue(field: string, s: string, mods: string[], opts: CompileOpt
     const lower = !has('cased')
     return expanded.map((e) => {
       const c = compileValue(field, e, rest, opts)
-      return Array.isArray(c) ? orMatchers(c) : fieldStrings(field, lower, patternsTester(c.pats, lower))
+      return Array.isArray(c) ? orMatchers(c) : fieldPats(field, lower, c.pats)
     })
   }
 
@@ -548,7 +701,8 @@ function compileValue(field: string, s: string, mods: string[], opts: CompileOpt
     const flags = new Set<string>()
     for (const f of ['i', 'm', 's']) if (has(f)) flags.add(f)
     const re = compileRegex(s, flags)
-    return [fieldStrings(field, false, (x) => re.test(x))]
+    const lit = regexLiteral(re.source)
+    return [setReq(fieldStrings(field, false, (x) => re.test(x)), lit === undefined ? undefined : [{ f: field, lit }])]
   }
 
   if (has('cidr')) return [fieldStrings(field, false, cidrTester(s))]
@@ -635,19 +789,19 @@ function compileSelection(name: string, def: unknown, opts: CompileOptions): Mat
     if (def.length === 0) return () => false
     if (def.every((x) => typeof x !== 'object' || x === null)) return compileFieldItem('', def, opts)
     const parts = def.map((d, i) => compileSelection(`${name}[${i}]`, d, opts))
-    return (ev) => {
+    return setReq((ev) => {
       for (const p of parts) if (p(ev)) return true
       return false
-    }
+    }, reqUnion(parts))
   }
   if (typeof def === 'object') {
     const parts = Object.entries(def as Record<string, unknown>).map(([k, v]) => compileFieldItem(k, v, opts))
     if (parts.length === 0) return () => false
     if (parts.length === 1) return parts[0] as Matcher
-    return (ev) => {
+    return setReq((ev) => {
       for (const p of parts) if (!p(ev)) return false
       return true
-    }
+    }, reqPick(parts))
   }
   return compileFieldItem('', def, opts)
 }
@@ -695,10 +849,10 @@ function compileCondition(cond: string, sels: Map<string, Matcher>): Matcher {
       parts.push(andExpr())
     }
     if (parts.length === 1) return parts[0] as Matcher
-    return (ev) => {
+    return setReq((ev) => {
       for (const p of parts) if (p(ev)) return true
       return false
-    }
+    }, reqUnion(parts))
   }
   const andExpr = (): Matcher => {
     const parts = [notExpr()]
@@ -707,10 +861,10 @@ function compileCondition(cond: string, sels: Map<string, Matcher>): Matcher {
       parts.push(notExpr())
     }
     if (parts.length === 1) return parts[0] as Matcher
-    return (ev) => {
+    return setReq((ev) => {
       for (const p of parts) if (!p(ev)) return false
       return true
-    }
+    }, reqPick(parts))
   }
   const notExpr = (): Matcher => {
     if (peek()?.t === 'not') {
@@ -745,20 +899,20 @@ function compileCondition(cond: string, sels: Map<string, Matcher>): Matcher {
       const ms = names.map((n) => sels.get(n) as Matcher)
       const q = tk.q
       if (q === 'all')
-        return (ev) => {
+        return setReq((ev) => {
           for (const m of ms) if (!m(ev)) return false
           return true
-        }
+        }, reqPick(ms))
       if (q === 1)
-        return (ev) => {
+        return setReq((ev) => {
           for (const m of ms) if (m(ev)) return true
           return false
-        }
-      return (ev) => {
+        }, reqUnion(ms))
+      return setReq((ev) => {
         let n = 0
         for (const m of ms) if (m(ev) && ++n >= q) return true
         return false
-      }
+      }, q >= 1 ? reqUnion(ms) : undefined)
     }
     throw new CompileError(`unexpected '${tk.t}' in condition '${cond}'`)
   }

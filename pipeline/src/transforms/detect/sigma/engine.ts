@@ -1,10 +1,16 @@
 /**
  * Sigma engine: loaded rules indexed by logsource, matched against a decoded original record.
  */
-import { EventContext, type CompileOptions, type CompiledRule } from './compile.js'
+import { EventContext, matcherReq, type CompileOptions, type CompiledRule } from './compile.js'
 import { fieldView } from './fields.js'
 import { loadDirs, loadText, type LoadError, type LoadResult } from './load.js'
 import { aliasFields, eventLogsource, LogsourceIndex } from './logsource.js'
+import { Prefilter, type RulePrefilter } from './prefilter.js'
+
+interface Entry {
+  rule: CompiledRule
+  pre: RulePrefilter | undefined
+}
 
 export interface Match {
   id: string
@@ -22,11 +28,17 @@ export interface EngineStats {
 
 export class SigmaEngine {
   readonly stats: EngineStats
-  private readonly index = new LogsourceIndex<CompiledRule>()
-  private readonly scratch: CompiledRule[] = []
+  private readonly index = new LogsourceIndex<Entry>()
+  /** Routing result per event logsource (product, categories, services). */
+  private readonly routes = new Map<string, Entry[]>()
+  private readonly prefilter = new Prefilter()
 
   constructor(loaded: LoadResult) {
-    for (const r of loaded.rules) this.index.add(r.logsource, r)
+    for (const r of loaded.rules) {
+      const req = matcherReq(r.match)
+      this.index.add(r.logsource, { rule: r, pre: req === undefined ? undefined : this.prefilter.add(req) })
+    }
+    this.prefilter.build()
     this.stats = { rules: loaded.total, compiled: loaded.rules.length, errors: loaded.errors }
   }
 
@@ -46,16 +58,21 @@ export class SigmaEngine {
     if (f === undefined) return []
     const ls = eventLogsource(f)
     aliasFields(f, ls)
-    const cands = this.index.candidates(ls, this.scratch)
+    const rk = `${ls.product ?? '\u0001'}\u0000${ls.categories.join('\u0002')}\u0000${ls.services.join('\u0002')}`
+    let cands = this.routes.get(rk)
+    if (cands === undefined) {
+      cands = this.index.candidates(ls, [])
+      if (this.routes.size < 4096) this.routes.set(rk, cands)
+    }
     const out: Match[] = []
-    try {
-      if (cands.length === 0) return out
-      const ev = new EventContext(f)
-      for (const r of cands) {
-        if (r.match(ev)) out.push({ id: r.id, title: r.title, level: r.level, tags: r.tags })
-      }
-    } finally {
-      this.scratch.length = 0
+    if (cands.length === 0) return out
+    const ev = new EventContext(f)
+    const pf = this.prefilter
+    pf.begin()
+    for (let i = 0; i < cands.length; i++) {
+      const { rule: r, pre } = cands[i] as Entry
+      if (pre !== undefined && !pf.possible(pre, ev)) continue
+      if (r.match(ev)) out.push({ id: r.id, title: r.title, level: r.level, tags: r.tags })
     }
     return out
   }
