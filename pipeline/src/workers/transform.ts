@@ -175,7 +175,7 @@ class Collector {
 
   private textLine(raw: string, line: number | undefined): void {
     if (this.tooLarge(raw)) return this.reject('RECORD_TOO_LARGE', `record is ${Buffer.byteLength(raw)} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
-    this.decoded(decodeTextLine(raw, this.ctx()), raw, line)
+    this.decoded(decodeTextLine(raw, this.ctx()), raw, line, raw)
   }
 
   /** A record that arrived as part of a parsed document (array element, CloudTrail Records[]). */
