@@ -93,25 +93,11 @@ export function decodeRecord(value: unknown, ctx: DecodeContext): DecodeResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return failure('RECORD_NOT_OBJECT', `record is ${kindOf(value)}, expected a JSON object`)
   }
-  let decoder: Decoder = unknownDecoder
-  for (const d of OBJECT_DECODERS) {
-    if (d.detect(value)) {
-      decoder = d
-      break
-    }
-  }
-  return safeDecode(decoder, unknownDecoder, value, ctx)
+  return safeDecode(decoderFor(value) ?? unknownDecoder, unknownDecoder, value, ctx)
 }
 
 /** Decodes one text line (auditd, syslog, else plain text). A trailing CR is ignored. */
 export function decodeTextLine(line: string, ctx: DecodeContext): DecodeResult {
   const text = line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line
-  let decoder: Decoder = textDecoder
-  for (const d of TEXT_DECODERS) {
-    if (d.detect(text)) {
-      decoder = d
-      break
-    }
-  }
-  return safeDecode(decoder, textDecoder, text, ctx)
+  return safeDecode(decoderFor(text) ?? textDecoder, textDecoder, text, ctx)
 }
