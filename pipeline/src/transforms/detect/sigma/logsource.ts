@@ -114,9 +114,42 @@ function looksWindows(f: FieldView): boolean {
   return f.Channel !== undefined && f.EventID !== undefined
 }
 
-/** Derive the logsource of an event view (Windows only for now). */
+function looksCloudTrail(f: FieldView): boolean {
+  return (
+    typeof f.eventSource === 'string' &&
+    typeof f.eventName === 'string' &&
+    (f.eventVersion !== undefined || f.userIdentity !== undefined || f.awsRegion !== undefined)
+  )
+}
+
+/** auditd views carry `type` and the `msg=audit(time:serial)` record id (or the USER_* message). */
+function looksAuditd(f: FieldView): boolean {
+  return typeof f.type === 'string' && /^[A-Z0-9_]+$/.test(f.type) && typeof f.serial === 'string' && typeof f.timestamp === 'string'
+}
+
+/** Zeek log name (conn, dns, http, ...) from `_path`, else guessed from the fields of the log. */
+function zeekService(f: FieldView): string | undefined {
+  if (typeof f._path === 'string') return f._path.toLowerCase()
+  if (typeof f.uid !== 'string' || (f['id.orig_h'] === undefined && f['id.resp_h'] === undefined)) return undefined
+  if (f.qtype_name !== undefined || (f.query !== undefined && f.trans_id !== undefined)) return 'dns'
+  if (f.method !== undefined && f.uri !== undefined) return 'http'
+  if (f.endpoint !== undefined && f.operation !== undefined) return 'dce_rpc'
+  if (typeof f.action === 'string' && f.action.startsWith('SMB::FILE')) return 'smb_files'
+  if (f.request_type !== undefined && f.client !== undefined) return 'kerberos'
+  if (f.cookie !== undefined && f.security_protocol !== undefined) return 'rdp'
+  if (f.conn_state !== undefined) return 'conn'
+  return ''
+}
+
+/** Derive the logsource of an event view: Windows, AWS CloudTrail, Linux auditd or Zeek. */
 export function eventLogsource(f: FieldView): EventLogsource {
-  if (!looksWindows(f)) return { product: undefined, categories: [], services: [] }
+  if (!looksWindows(f)) {
+    if (looksCloudTrail(f)) return { product: 'aws', categories: [], services: ['cloudtrail'] }
+    if (looksAuditd(f)) return { product: 'linux', categories: [], services: ['auditd'] }
+    const zs = zeekService(f)
+    if (zs !== undefined) return { product: 'zeek', categories: [], services: zs === '' ? [] : [zs] }
+    return { product: undefined, categories: [], services: [] }
+  }
   const channel = typeof f.Channel === 'string' ? f.Channel.toLowerCase() : ''
   const eid = num(f.EventID)
   const categories: string[] = []
