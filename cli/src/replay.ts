@@ -10,9 +10,7 @@
  */
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Piscina } from 'piscina'
-import { SEVERITY_RANK, alertId, attackFromTags, readRecords, severityOf, stableId, type FileRecord, type FramedRecord, type Severity, type TaskAlert, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
+import { SEVERITY_RANK, createTransformPool, loadConfig, alertId, attackFromTags, readRecords, severityOf, stableId, type FileRecord, type FramedRecord, type Severity, type TaskAlert, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
 
 const BATCH = 2000
 
@@ -42,10 +40,6 @@ export function replayId(input: string, line: number): string {
   return stableId(`${input}\u0000${line}`)
 }
 
-function workerFile(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../pipeline/dist/workers/transform.js')
-}
-
 function progress(done: number, total: number): void {
   if (!process.stderr.isTTY) return
   const width = 30
@@ -64,7 +58,7 @@ export async function replay(argv: string[]): Promise<number> {
   for (const p of problems) process.stderr.write(`watchfloor replay: ${p.input}: ${p.reason}\n`)
   mkdirSync(args.out, { recursive: true })
 
-  const pool = new Piscina({ filename: workerFile(), resourceLimits: { maxYoungGenerationSizeMb: 192 } })
+  const pool = createTransformPool({ youngGenerationMb: loadConfig().pipeline.workerYoungGenerationMb })
   // Fixed ingest time: the output must not depend on when the replay ran.
   const ingested = '1970-01-01T00:00:00.000Z'
   const batches: FileRecord[][] = []

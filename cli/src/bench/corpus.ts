@@ -29,20 +29,25 @@ export function loadCorpus(sharedDir: string, kind: CorpusKind = 'mixed', limit 
   return out
 }
 
-function loadHeavy(sharedDir: string, limit: number, out: string[]): void {
+/** Non-blank JSON lines of each `.json` file in the OTRF archives whose name starts with `prefix`, at most `perFile` each. */
+export function otrfJsonLines(sharedDir: string, prefix = '', perFile = Infinity): string[] {
   const otrf = path.join(sharedDir, 'data/dev/otrf/archives')
-  if (existsSync(otrf)) {
-    for (const f of readdirSync(otrf).filter((x) => x.endsWith('.zip')).sort()) {
-      const files = unzipSync(readFileSync(path.join(otrf, f)))
-      for (const [name, bytes] of Object.entries(files)) {
-        if (!name.endsWith('.json')) continue
-        let n = 0
-        for (const line of strFromU8(bytes).split('\n')) {
-          if (line.trim() && n++ < limit / 4) out.push(line.trim())
-        }
+  const out: string[] = []
+  if (!existsSync(otrf)) return out
+  for (const f of readdirSync(otrf).filter((x) => x.startsWith(prefix) && x.endsWith('.zip')).sort()) {
+    for (const [name, bytes] of Object.entries(unzipSync(readFileSync(path.join(otrf, f))))) {
+      if (!name.endsWith('.json')) continue
+      let n = 0
+      for (const line of strFromU8(bytes).split('\n')) {
+        if (line.trim() && n++ < perFile) out.push(line.trim())
       }
     }
   }
+  return out
+}
+
+function loadHeavy(sharedDir: string, limit: number, out: string[]): void {
+  out.push(...otrfJsonLines(sharedDir, '', limit / 4))
   const sigma = path.join(sharedDir, 'data/sigma/regression_events.labeled.jsonl')
   if (existsSync(sigma)) {
     for (const line of readFileSync(sigma, 'utf8').split('\n')) {

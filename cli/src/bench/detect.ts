@@ -3,12 +3,11 @@
  * (SIGMA_RULES_DIRS, else the SigmaHQ rules under ../shared/data/sigma), per core over the OTRF
  * Windows events and over a synthetic mix, then the end-to-end embedded figure with detection on.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { strFromU8, unzipSync } from 'fflate'
 import { SigmaEngine } from '@watchfloor/pipeline'
-import { loadCorpus } from './corpus.js'
+import { loadCorpus, otrfJsonLines } from './corpus.js'
 import { benchIngest } from './ingest.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -22,19 +21,12 @@ function ruleDirs(): string[] {
 }
 
 function otrfWindows(): unknown[] {
-  const dir = path.resolve(ROOT, '../shared/data/dev/otrf/archives')
   const out: unknown[] = []
-  if (!existsSync(dir)) return out
-  for (const f of readdirSync(dir).filter((x) => x.startsWith('SDWIN') && x.endsWith('.zip')).sort()) {
-    for (const bytes of Object.values(unzipSync(readFileSync(path.join(dir, f))))) {
-      for (const line of strFromU8(bytes).split('\n')) {
-        if (!line.trim()) continue
-        try {
-          out.push(JSON.parse(line))
-        } catch {
-          // a truncated line in the archive
-        }
-      }
+  for (const line of otrfJsonLines(path.resolve(ROOT, '../shared'), 'SDWIN')) {
+    try {
+      out.push(JSON.parse(line))
+    } catch {
+      // a truncated line in the archive
     }
   }
   return out

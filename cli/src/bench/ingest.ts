@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadConfig, migrate, openStore, type RowFormat, type TransformResult } from '@watchfloor/pipeline'
+import { loadConfig, migrate, openStore, transformWorkerFile, type RowFormat, type TransformResult } from '@watchfloor/pipeline'
 import { loadCorpus, type CorpusKind } from './corpus.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -139,7 +139,7 @@ export async function benchIngest(args: string[]): Promise<number> {
   const client = store.client
   await migrate(client)
   await client.command({ query: 'CREATE TABLE raw_ndjson (line String) ENGINE = MergeTree ORDER BY tuple()' })
-  const { default: transform } = (await import(path.join(ROOT, 'pipeline/dist/workers/transform.js'))) as { default: (t: unknown) => TransformResult }
+  const { default: transform } = (await import(transformWorkerFile())) as { default: (t: unknown) => TransformResult }
   const rowBodies = bodies.map((b) => {
     const r = transform({ framing: 'ndjson', text: b, source: 'bench', ingested: new Date().toISOString(), firstLine: 1, maxRecordBytes: 1 << 20, maxDepth: 64 })
     return r.rows

@@ -110,7 +110,6 @@ export class DiskBuffer {
   private lastError: string | undefined
   private lastFlushAt = 0
   private waiters: (() => void)[] = []
-  private oldestAt = 0
   /** After a crash: the first flushes re-send exactly the ranges that were in flight. */
   private replayRanges: { from: Position; to: Position }[] = []
 
@@ -186,7 +185,6 @@ export class DiskBuffer {
   }
 
   private enqueue(e: Entry): void {
-    if (this.queue.length === 0) this.oldestAt = e.at
     this.queue.push(e)
     this.queuedBytes += e.rows.byteLength
     this.queuedRows += e.count
@@ -234,9 +232,9 @@ export class DiskBuffer {
     clearTimeout(this.timer)
     this.timer = undefined
     while (this.inflight.length < MAX_INFLIGHT && this.queue.length > 0) {
-      const ready = this.replayRanges.length > 0 || this.closed || this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes || Date.now() - this.oldestAt >= this.opts.lingerMs
+      const ready = this.replayRanges.length > 0 || this.closed || this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes || Date.now() - this.queue[0]!.at >= this.opts.lingerMs
       if (!ready) {
-        this.timer = setTimeout(() => this.pump(), Math.max(1, this.opts.lingerMs - (Date.now() - this.oldestAt)))
+        this.timer = setTimeout(() => this.pump(), Math.max(1, this.opts.lingerMs - (Date.now() - this.queue[0]!.at)))
         return
       }
       this.startBatch(this.takeBatch())
@@ -265,7 +263,6 @@ export class DiskBuffer {
     this.queuedRows -= takenRows
     this.inflightBytes += taken
     this.inflightRows += takenRows
-    this.oldestAt = this.queue[0]?.at ?? Date.now()
     return { entries, from: entries[0]!.from, to: entries[entries.length - 1]!.to, done: false }
   }
 
