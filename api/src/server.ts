@@ -26,7 +26,7 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
     const rules = await pipeline.warmUp()
     const app = await buildApp({ config, pipeline, store, telemetry })
     if (rules) {
-      const log = { rules: rules.rules, compiled: rules.compiled, failed: rules.errors.length, dirs: config.detect.sigmaRulesDirs }
+      const log = { rules: rules.rules, compiled: rules.compiled, failed: rules.errors.length, dirs: pipeline.ruleDirs }
       if (rules.errors.length > 0) app.log.warn({ ...log, first_errors: rules.errors.slice(0, 5) }, 'Sigma rules loaded; some could not be compiled (listed at /api/stats)')
       else app.log.info(log, 'Sigma rules loaded')
     }

@@ -3,14 +3,15 @@
  * (the same worker code as live ingest) over files, with no servers, deterministically: event ids
  * derive from (input, record number), records are processed and written in input order.
  *
- * Writes DIR/records.ndjson (one line per input record), DIR/alerts.ndjson (Sigma rules from
- * --rules or SIGMA_RULES_DIRS, matched in the workers), DIR/incidents.ndjson and DIR/summary.json.
- * Correlation and triage are not part of the pipeline yet, so incidents stay empty and a record's
- * severity comes from its alerts alone.
+ * Writes DIR/records.ndjson (one line per input record), DIR/alerts.ndjson (the built-in rule pack
+ * plus Sigma rules from --rules or SIGMA_RULES_DIRS, matched in the workers; correlation rules
+ * evaluated here, on one correlator, as in the live pipeline), DIR/incidents.ndjson and
+ * DIR/summary.json. Incidents and triage are not part of the pipeline yet, so incidents stay empty
+ * and a record's severity comes from its alerts alone.
  */
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
-import { SEVERITY_RANK, createTransformPool, loadConfig, alertId, attackFromTags, readRecords, severityOf, stableId, type FileRecord, type FramedRecord, type Severity, type TaskAlert, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
+import { SEVERITY_RANK, StreamCorrelator, createTransformPool, loadConfig, loadCorrelations, ruleDirs, alertId, attackFromTags, readRecords, severityOf, stableId, type CorrelationAlert, type FileRecord, type FramedRecord, type Severity, type TaskAlert, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
 
 const BATCH = 2000
 
@@ -58,7 +59,9 @@ export async function replay(argv: string[]): Promise<number> {
   for (const p of problems) process.stderr.write(`watchfloor replay: ${p.input}: ${p.reason}\n`)
   mkdirSync(args.out, { recursive: true })
 
-  const pool = createTransformPool({ youngGenerationMb: loadConfig().pipeline.workerYoungGenerationMb })
+  const config = loadConfig()
+  const dirs = ruleDirs({ detect: { ...config.detect, sigmaRulesDirs: args.rules.map((d) => path.resolve(d)) } })
+  const pool = createTransformPool({ youngGenerationMb: config.pipeline.workerYoungGenerationMb })
   // Fixed ingest time: the output must not depend on when the replay ran.
   const ingested = '1970-01-01T00:00:00.000Z'
   const batches: FileRecord[][] = []
@@ -72,7 +75,7 @@ export async function replay(argv: string[]): Promise<number> {
         if (r.cells) f.cells = r.cells
         return f
       })
-      const task = { framing: 'records', text: '', records: framed, source: 'file', ingested, firstLine: 1, maxRecordBytes: 16 * 1024 * 1024, maxDepth: 64, sigmaRulesDirs: args.rules.map((d) => path.resolve(d)) }
+      const task = { framing: 'records', text: '', records: framed, source: 'file', ingested, firstLine: 1, maxRecordBytes: 16 * 1024 * 1024, maxDepth: 64, sigmaRulesDirs: dirs }
       const res = (await pool.run(task)) as TransformResult | TransformFailure
       done += batch.length
       progress(done, records.length)
@@ -81,54 +84,91 @@ export async function replay(argv: string[]): Promise<number> {
   )
   await pool.destroy()
 
-  const out = createWriteStream(path.join(args.out, 'records.ndjson'))
-  const alertsOut = createWriteStream(path.join(args.out, 'alerts.ndjson'))
+  // Alerts are collected first: a correlation alert fires on the last event of a burst but lists
+  // (and is listed by) every record that made it fire, including records of earlier batches.
+  const correlations = loadCorrelations(dirs)
+  const correlator = correlations.length > 0 ? new StreamCorrelator(correlations) : undefined
+  const alertIdsOf = new Map<number, string[]>()
+  const recordSeverity = new Map<number, Severity>()
+  const recordOfEvent = new Map<string, number>()
+  const alertOut: Array<{ line: Record<string, unknown>; records: number[] }> = []
+  const correlationAlert = new Map<string, { line: Record<string, unknown>; records: number[] }>()
   const byRule: Record<string, number> = {}
   const byLevel: Record<string, number> = {}
   const byTechnique: Record<string, number> = {}
-  let alertCount = 0
   const failures: Record<string, number> = {}
   const decoders: Record<string, number> = {}
   const statuses: Record<string, number> = {}
   let accepted = 0
+  const link = (rec: number, id: string, sev: Severity) => {
+    const ids = alertIdsOf.get(rec)
+    if (ids === undefined) alertIdsOf.set(rec, [id])
+    else if (!ids.includes(id)) ids.push(id)
+    if (SEVERITY_RANK[sev] > SEVERITY_RANK[recordSeverity.get(rec) ?? 'NONE']) recordSeverity.set(rec, sev)
+  }
+  const addAlert = (a: TaskAlert | CorrelationAlert, records: number[]): void => {
+    const id = alertId(a)
+    const sev = severityOf(a.rule.level)
+    const attack = attackFromTags(a.tags)
+    const line: Record<string, unknown> = { id, '@timestamp': a.timestamp, rule: a.rule, severity: sev, attack, entities: a.entities }
+    if ('correlation' in a) line.correlation = a.correlation
+    const entry = { line, records }
+    alertOut.push(entry)
+    if ('correlation' in a) correlationAlert.set(id, entry)
+    for (const r of records) link(r, id, sev)
+    byRule[`${a.rule.id} ${a.rule.title}`] = (byRule[`${a.rule.id} ${a.rule.title}`] ?? 0) + 1
+    byLevel[a.rule.level] = (byLevel[a.rule.level] ?? 0) + 1
+    for (const t of attack.techniques) byTechnique[t] = (byTechnique[t] ?? 0) + 1
+  }
+  let base = 0
   for (let b = 0; b < batches.length; b++) {
     const res = results[b]!
     const batch = batches[b]!
     if (!res.ok) throw new Error(`replay batch failed: ${res.code} ${res.reason}`)
+    for (const e of res.errors) failures[e.code] = (failures[e.code] ?? 0) + 1
+    accepted += batch.length - res.errors.length
+    const alerts = [...res.alerts].sort((x, y) => x.index - y.index || x.rule.id.localeCompare(y.rule.id))
+    for (const a of alerts) addAlert(a, [base + a.index])
+    if (correlator && res.signals.length > 0) {
+      for (const s of res.signals) recordOfEvent.set(s.eventId, base + s.index)
+      const { alerts: fired, joined } = correlator.feed(res.signals)
+      for (const a of fired) addAlert(a, a.eventIds.map((id) => recordOfEvent.get(id)).filter((r): r is number => r !== undefined))
+      for (const j of joined) {
+        const entry = correlationAlert.get(j.alertId)
+        const rec = recordOfEvent.get(j.eventId)
+        if (entry === undefined || rec === undefined) continue
+        if (!entry.records.includes(rec)) entry.records.push(rec)
+        link(rec, j.alertId, entry.line.severity as Severity)
+      }
+    }
+    for (const [k, v] of Object.entries(res.decoders)) decoders[k] = (decoders[k] ?? 0) + v
+    for (const [k, v] of Object.entries(res.statuses)) statuses[k] = (statuses[k] ?? 0) + v
+    base += batch.length
+  }
+  const alertCount = alertOut.length
+
+  const alertsOut = createWriteStream(path.join(args.out, 'alerts.ndjson'))
+  for (const { line, records: recs } of alertOut) {
+    const refs = recs.sort((x, y) => x - y).map((i) => ({ input: records[i]!.input, line: records[i]!.line }))
+    if (!alertsOut.write(JSON.stringify({ ...line, records: refs }) + '\n')) await new Promise<void>((r) => alertsOut.once('drain', () => r()))
+  }
+  const out = createWriteStream(path.join(args.out, 'records.ndjson'))
+  base = 0
+  for (let b = 0; b < batches.length; b++) {
+    const res = results[b]! as TransformResult
+    const batch = batches[b]!
     const errors = new Map(res.errors.map((e) => [e.index, e]))
-    const alertsOf = new Map<number, TaskAlert[]>()
-    for (const a of res.alerts) alertsOf.set(a.index, [...(alertsOf.get(a.index) ?? []), a])
     let lines = ''
-    let alertLines = ''
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!
       const err = errors.get(i)
-      if (err) failures[err.code] = (failures[err.code] ?? 0) + 1
-      else accepted++
-      const alerts = (alertsOf.get(i) ?? []).sort((x, y) => x.rule.id.localeCompare(y.rule.id))
-      let severity: Severity = 'NONE'
-      const alertIds: string[] = []
-      for (const a of alerts) {
-        const id = alertId(a)
-        const sev = severityOf(a.rule.level)
-        if (SEVERITY_RANK[sev] > SEVERITY_RANK[severity]) severity = sev
-        const attack = attackFromTags(a.tags)
-        alertIds.push(id)
-        alertLines += JSON.stringify({ id, '@timestamp': a.timestamp, rule: a.rule, severity: sev, attack, entities: a.entities, records: [{ input: r.input, line: r.line }] }) + '\n'
-        alertCount++
-        byRule[`${a.rule.id} ${a.rule.title}`] = (byRule[`${a.rule.id} ${a.rule.title}`] ?? 0) + 1
-        byLevel[a.rule.level] = (byLevel[a.rule.level] ?? 0) + 1
-        for (const t of attack.techniques) byTechnique[t] = (byTechnique[t] ?? 0) + 1
-      }
-      const line: Record<string, unknown> = { input: r.input, line: r.line, severity, risk_score: 0, alert_ids: alertIds, incident_id: null }
+      const line: Record<string, unknown> = { input: r.input, line: r.line, severity: recordSeverity.get(base + i) ?? 'NONE', risk_score: 0, alert_ids: alertIdsOf.get(base + i) ?? [], incident_id: null }
       if (err) line.decode_error = { code: err.code, reason: err.reason }
       else line.event_id = replayId(r.input, r.line)
       lines += JSON.stringify(line) + '\n'
     }
     if (!out.write(lines)) await new Promise<void>((r) => out.once('drain', () => r()))
-    if (alertLines && !alertsOut.write(alertLines)) await new Promise<void>((r) => alertsOut.once('drain', () => r()))
-    for (const [k, v] of Object.entries(res.decoders)) decoders[k] = (decoders[k] ?? 0) + v
-    for (const [k, v] of Object.entries(res.statuses)) statuses[k] = (statuses[k] ?? 0) + v
+    base += batch.length
   }
   for (const s of [out, alertsOut]) await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))
   writeFileSync(path.join(args.out, 'incidents.ndjson'), '')
@@ -146,8 +186,8 @@ export async function replay(argv: string[]): Promise<number> {
     by_rule: sortKeys(byRule),
     by_level: sortKeys(byLevel),
     by_technique: sortKeys(byTechnique),
-    rules_dirs: args.rules,
-    detection: args.rules.length > 0 ? 'sigma' : 'no rules given (--rules DIR or SIGMA_RULES_DIRS): no alerts',
+    rules_dirs: dirs,
+    correlation_rules: correlations.length,
   }
   writeFileSync(path.join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
   process.stdout.write(`${records.length.toLocaleString('en-US')} records (${accepted.toLocaleString('en-US')} decoded, ${(records.length - accepted).toLocaleString('en-US')} failed), ${alertCount.toLocaleString('en-US')} alerts -> ${args.out}\n`)

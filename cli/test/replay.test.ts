@@ -11,8 +11,8 @@ const SHARED = path.resolve(ROOT, '../shared/data')
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wf-replay-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-function run(args: string[], input?: string) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'cli/bin/watchfloor.js'), 'replay', ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 120_000 })
+function run(args: string[], input?: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [path.join(ROOT, 'cli/bin/watchfloor.js'), 'replay', ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 120_000, env: { ...process.env, ...env } })
 }
 const ndjson = (file: string) =>
   readFileSync(file, 'utf8')
@@ -41,10 +41,13 @@ describe('watchfloor replay', () => {
     expect(summary.records).toBe(records.length)
     expect(summary.decode_failures).toEqual({ total: 2, by_code: { INGEST_MALFORMED_JSON: 1, RECORD_INVALID_FIELD: 1 } })
     expect(summary.by_decoder.windows_flat).toBe(records.length - 3)
-    expect(readFileSync(path.join(a, 'alerts.ndjson'), 'utf8')).toBe('') // no rules given
     const b = path.join(tmp, 'b')
     expect(run(['--out', b, bad, zip]).status).toBe(0)
-    expect(readFileSync(path.join(b, 'records.ndjson'), 'utf8')).toBe(readFileSync(path.join(a, 'records.ndjson'), 'utf8'))
+    for (const f of ['records.ndjson', 'alerts.ndjson', 'summary.json']) expect(readFileSync(path.join(b, f), 'utf8'), f).toBe(readFileSync(path.join(a, f), 'utf8'))
+    // the built-in pack can be turned off: no rules, no alerts
+    const c = path.join(tmp, 'c')
+    expect(run(['--out', c, bad, zip], undefined, { DETECT_BUILTIN_RULES: 'false' }).status).toBe(0)
+    expect(readFileSync(path.join(c, 'alerts.ndjson'), 'utf8')).toBe('')
   })
 
   it('matches Sigma rules in the workers and writes alerts tied to their records', () => {
@@ -69,6 +72,26 @@ describe('watchfloor replay', () => {
     const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'))
     expect(summary.alerts).toBe(alerts.length)
     expect(summary.by_level.high).toBeGreaterThanOrEqual(1)
+  })
+
+  it('runs correlation rules over the records and ties every contributing record to the alert', () => {
+    const fail = (i: number) => `Nov 23 10:00:${String(i).padStart(2, '0')} web1 sshd[${4000 + i}]: Failed password for root from 203.0.113.9 port ${40000 + i} ssh2`
+    const input = path.join(tmp, 'auth.log')
+    writeFileSync(input, [...Array.from({ length: 12 }, (_, i) => fail(i)), 'Nov 23 10:02:00 web1 sshd[5000]: Accepted password for root from 203.0.113.9 port 41000 ssh2', 'Nov 23 10:02:01 web1 cron[1]: (root) CMD (true)'].join('\n') + '\n')
+    const out = path.join(tmp, 'auth-out')
+    const res = run(['--out', out, input])
+    expect(res.status, res.stderr).toBe(0)
+    const alerts = ndjson(path.join(out, 'alerts.ndjson')) as { id: string; rule: { title: string }; severity: string; correlation: { type: string; value: number }; records: { line: number }[] }[]
+    const brute = alerts.find((a) => a.rule.title === 'SSH Brute Force')!
+    expect(brute).toMatchObject({ severity: 'HIGH', correlation: { type: 'event_count', value: 10 } })
+    // the ten that fired it, plus the two later failures of the same burst
+    expect(brute.records.map((r) => r.line)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
+    const success = alerts.find((a) => a.rule.title === 'Brute Force Followed By Successful Login')!
+    expect(success.severity).toBe('CRITICAL')
+    expect(success.records.map((r) => r.line)).toContain(13)
+    const records = ndjson(path.join(out, 'records.ndjson'))
+    expect(records.map((r) => r.severity)).toEqual([...Array(10).fill('CRITICAL'), 'HIGH', 'HIGH', 'CRITICAL', 'NONE'])
+    expect(records[11]!.alert_ids).toEqual([brute.id])
   })
 
   it('reads standard input with -', () => {

@@ -27,6 +27,7 @@ export const DECODER_NAMES = [
   'csv',
   'auditd',
   'syslog',
+  'access_log',
   'text',
   'unknown',
 ] as const
@@ -55,6 +56,8 @@ export interface Endpoint {
   ip?: string
   port?: number
   domain?: string
+  /** Bytes sent by this side of the connection (ECS `source.bytes` / `destination.bytes`). */
+  bytes?: number
 }
 
 export interface ProcessInfo {
@@ -77,6 +80,7 @@ export interface CanonicalEvent {
   process?: ProcessInfo
   rule?: { id?: string; name?: string; category?: string; level?: string }
   url?: { original?: string }
+  http?: { request?: { method?: string }; response?: { status_code?: number } }
   file?: { path?: string; name?: string }
   registry?: { path?: string; value?: string }
   cloud?: { provider?: string; region?: string; account?: { id?: string } }

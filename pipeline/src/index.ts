@@ -13,3 +13,6 @@ export { SigmaEngine, type Match, type EngineStats } from './transforms/detect/s
 export * from './workers/task.js'
 export { chunkLines } from './sources/framing/lines.js'
 export * from './sources/file/read.js'
+export * from './transforms/detect/builtin.js'
+export * from './transforms/detect/correlate.js'
+export type { CorrelationRule } from './transforms/detect/sigma/correlation.js'

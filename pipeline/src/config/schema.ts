@@ -44,6 +44,7 @@ export const OPTIONS = [
   ['pipeline.batchRecords', 'PIPELINE_BATCH_RECORDS', 'Records per worker task.'],
   ['pipeline.workerYoungGenerationMb', 'PIPELINE_WORKER_YOUNG_GENERATION_MB', 'V8 young-generation size of each worker thread (throughput vs memory).'],
   ['pipeline.maxPendingRecords', 'PIPELINE_MAX_PENDING_RECORDS', 'Records in flight (in workers or waiting for storage) above which ingest answers 503 with Retry-After.'],
+  ['detect.builtinRules', 'DETECT_BUILTIN_RULES', "Load Watchfloor's own rule pack (rules/ in the repository: brute force, spraying, scans, lateral movement, credential dumping, persistence, exfiltration, malware)."],
   ['detect.sigmaRulesDirs', 'SIGMA_RULES_DIRS', 'Directories of Sigma rules (separated by ":"), e.g. a SigmaHQ checkout; every rule below them is matched on the stream. Empty: no Sigma detection.'],
   ['buffer.enabled', 'BUFFER_ENABLED', 'Acknowledge once rows are in the local disk buffer (true) or only after the ClickHouse insert (false).'],
   ['buffer.maxBytes', 'BUFFER_MAX_BYTES', 'Acknowledged bytes not yet in ClickHouse above which ingest answers 503 (the disk buffer backlog).'],
@@ -94,6 +95,7 @@ export const configSchema = z
       .prefault({}),
     detect: z
       .object({
+        builtinRules: bool.default(true),
         sigmaRulesDirs: z
           .union([z.string(), z.array(z.string())])
           .transform((v) => (Array.isArray(v) ? v : v.split(path.delimiter)).map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)))

@@ -21,6 +21,8 @@ import type { Store } from '../sinks/clickhouse/client.js'
 import { Telemetry, type ComponentCounters } from '../telemetry/counters.js'
 import type { Framing, RuleStats, TransformFailure, TransformResult, TransformTask } from '../workers/task.js'
 import { alertRow } from '../transforms/detect/alerts.js'
+import { ruleDirs } from '../transforms/detect/builtin.js'
+import { loadCorrelations, StreamCorrelator } from '../transforms/detect/correlate.js'
 import { chunkLines } from '../sources/framing/lines.js'
 import { DiskBuffer, type BufferTable } from '../buffers/disk.js'
 
@@ -82,6 +84,10 @@ export class Pipeline {
   private readonly detectCounters: ComponentCounters
   /** Statistics of the Sigma rule set as the workers compiled it (undefined: no rules configured). */
   ruleStats: RuleStats | undefined
+  /** Rule directories every worker loads (built-in pack, then SIGMA_RULES_DIRS). */
+  readonly ruleDirs: string[]
+  /** Owns every correlation window: signals from all workers meet here (undefined: no correlation rules). */
+  readonly correlator: StreamCorrelator | undefined
   private pending = 0
   private stopping = false
   private readonly decodeCounters: ComponentCounters
@@ -99,6 +105,10 @@ export class Pipeline {
     this.deadLetters = new ClickHouseSink(store, telemetry.component('dead_letter', 'sink'), { ...sinkOpts, table: 'dead_letters' })
     this.alerts = new ClickHouseSink(store, telemetry.component('clickhouse_alerts', 'sink'), { ...sinkOpts, table: 'alerts' })
     this.detectCounters = telemetry.component('detect', 'transform')
+    this.ruleDirs = ruleDirs(config)
+    const correlations = loadCorrelations(this.ruleDirs)
+    this.correlator = correlations.length > 0 ? new StreamCorrelator(correlations) : undefined
+    if (this.correlator) telemetry.gauge('correlation_groups', 'Correlation windows (rule x group-by values) held in memory.', () => this.correlator?.groups ?? 0)
     const b = config.buffer
     this.buffer = new DiskBuffer(
       { dir: path.join(config.dataDir, 'buffer'), segmentBytes: b.segmentBytes, maxUnflushedBytes: b.maxBytes, flushRows: b.flushRows, flushBytes: b.flushBytes, lingerMs: b.lingerMs, fsync: b.fsync },
@@ -126,7 +136,7 @@ export class Pipeline {
    * rules) and keeps the statistics: compile failures are reported once, never fatal.
    */
   async warmUp(): Promise<RuleStats | undefined> {
-    const dirs = this.config.detect.sigmaRulesDirs
+    const dirs = this.ruleDirs
     if (dirs.length === 0) return undefined
     const task: TransformTask = { framing: 'ndjson', text: '', source: 'warmup', ingested: new Date().toISOString(), firstLine: 1, maxRecordBytes: 1, maxDepth: 2, sigmaRulesDirs: [...dirs], reportRules: true }
     const results = (await Promise.all(Array.from({ length: this.config.pipeline.workers }, () => this.pool.run(task)))) as (TransformResult | TransformFailure)[]
@@ -162,7 +172,7 @@ export class Pipeline {
   async ingest(req: IngestRequest): Promise<IngestOutcome> {
     if (this.stopping) throw new WatchfloorError('PIPELINE_STOPPING')
     const ingested = new Date().toISOString()
-    const base = { source: req.source, ingested, maxRecordBytes: this.config.ingest.maxRecordBytes, maxDepth: this.config.ingest.maxDepth, sigmaRulesDirs: [...this.config.detect.sigmaRulesDirs] }
+    const base = { source: req.source, ingested, maxRecordBytes: this.config.ingest.maxRecordBytes, maxDepth: this.config.ingest.maxDepth, sigmaRulesDirs: this.ruleDirs }
     const tasks: TransformTask[] =
       req.framing === 'ndjson' || req.framing === 'text'
         ? chunkLines(req.body, this.config.pipeline.batchRecords).map((c) => ({ ...base, framing: req.framing, text: c.text, firstLine: c.firstLine, lines: c.lines }))
@@ -198,13 +208,15 @@ export class Pipeline {
         }
         if (res.ok) {
           await this.store_('events', res.rows, res.ids.length)
-          if (res.alerts.length > 0) {
+          const alerts: Parameters<typeof alertRow>[0][] = res.alerts
+          if (this.correlator && res.signals.length > 0) alerts.push(...this.correlator.feed(res.signals).alerts)
+          if (alerts.length > 0) {
             const created = new Date().toISOString()
-            await this.store_('alerts', Buffer.from(res.alerts.map((a) => JSON.stringify(alertRow(a, created))).join('\n') + '\n'), res.alerts.length)
+            await this.store_('alerts', Buffer.from(alerts.map((a) => JSON.stringify(alertRow(a, created))).join('\n') + '\n'), alerts.length)
           }
-          if (this.config.detect.sigmaRulesDirs.length > 0) {
+          if (this.ruleDirs.length > 0) {
             this.detectCounters.received += res.ids.length
-            this.detectCounters.sent += res.alerts.length
+            this.detectCounters.sent += alerts.length
           }
         }
         return res

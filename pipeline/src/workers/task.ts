@@ -36,6 +36,7 @@ export interface TransformTask {
 export interface RuleStats {
   rules: number
   compiled: number
+  correlations: number
   errors: { file: string; reason: string }[]
 }
 
@@ -48,6 +49,19 @@ export interface TaskAlert {
   rule: { id: string; title: string; level: string }
   tags: string[]
   entities: { source_ip?: string; destination_ip?: string; user?: string; host?: string }
+}
+
+/** A match of a rule referenced by a correlation rule: input for the main thread's correlator. */
+export interface TaskSignal {
+  index: number
+  eventId: string
+  timestamp: string
+  /** Correlation rule id. */
+  corr: string
+  steps: number[]
+  key: string[]
+  value?: string | number
+  entities: TaskAlert['entities']
 }
 
 export interface TaskRecordError {
@@ -75,6 +89,8 @@ export interface TransformResult {
   statuses: Record<string, number>
   /** Detections (only when the task names rule directories), in record order. */
   alerts: TaskAlert[]
+  /** Correlation inputs (only when the loaded rules include correlations), in record order. */
+  signals: TaskSignal[]
   ruleStats?: RuleStats
 }
 

@@ -10,7 +10,7 @@ import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
 import { eventToRow } from '../transforms/normalize/index.js'
 import { parseCsv } from '../sources/framing/csv.js'
 import { jsonErrorPosition, valueExceedsDepth } from '../sources/framing/json.js'
-import type { FramedRecord, TaskAlert, TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
+import type { FramedRecord, TaskAlert, TaskSignal, TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
 import { SigmaEngine } from '../transforms/detect/sigma/engine.js'
 
 /** Rules are compiled once per worker thread and kept for every later task naming the same directories. */
@@ -66,7 +66,7 @@ export default function transform(task: TransformTask): TransformResult | Transf
     }
   }
   const result = out.result()
-  if (task.reportRules && engine) result.ruleStats = { rules: engine.stats.rules, compiled: engine.stats.compiled, errors: engine.stats.errors.map((e) => ({ file: e.file, reason: e.reason })) }
+  if (task.reportRules && engine) result.ruleStats = { rules: engine.stats.rules, compiled: engine.stats.compiled, correlations: engine.stats.correlations, errors: engine.stats.errors.map((e) => ({ file: e.file, reason: e.reason })) }
   return result
 }
 
@@ -106,6 +106,7 @@ class Collector {
   private id = ''
 
   private alerts: TaskAlert[] = []
+  private signals: TaskSignal[] = []
 
   constructor(
     private readonly task: TransformTask,
@@ -207,8 +208,8 @@ class Collector {
   }
 
   private detect(ev: CanonicalEvent, value: unknown): void {
-    const matches = this.engine!.match(value)
-    if (matches.length === 0) return
+    const { matches, signals } = this.engine!.detect(value, ev)
+    if (matches.length === 0 && signals.length === 0) return
     const entities: TaskAlert['entities'] = {}
     if (ev.source?.ip) entities.source_ip = ev.source.ip
     if (ev.destination?.ip) entities.destination_ip = ev.destination.ip
@@ -216,6 +217,11 @@ class Collector {
     if (ev.host?.name) entities.host = ev.host.name
     for (const m of matches) {
       this.alerts.push({ index: this.index, eventId: ev.event.id, timestamp: ev['@timestamp'], rule: { id: m.id, title: m.title, level: m.level }, tags: m.tags, entities })
+    }
+    for (const s of signals) {
+      const t: TaskSignal = { index: this.index, eventId: ev.event.id, timestamp: ev['@timestamp'], corr: s.corr, steps: s.steps, key: s.key, entities }
+      if (s.value !== undefined) t.value = s.value
+      this.signals.push(t)
     }
   }
 
@@ -236,6 +242,7 @@ class Collector {
       decoders: this.decoders,
       statuses: this.statuses,
       alerts: this.alerts,
+      signals: this.signals,
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { CanonicalEvent, DecodeStatus, DecoderName, EcsEvent } from '@watchfloor/contracts'
+import type { CanonicalEvent, DecodeStatus, DecoderName, EcsEvent, Endpoint } from '@watchfloor/contracts'
 import { normalizeIp } from '../normalize/ip.js'
 import { toPort } from '../normalize/numbers.js'
 import { toIsoTimestamp } from '../normalize/time.js'
@@ -35,6 +35,10 @@ export class Draft {
   srcIp: string | undefined = undefined
   srcPort: number | undefined = undefined
   srcDomain: string | undefined = undefined
+  srcBytes: number | undefined = undefined
+  dstBytes: number | undefined = undefined
+  httpMethod: string | undefined = undefined
+  httpStatus: number | undefined = undefined
   dstIp: string | undefined = undefined
   dstPort: number | undefined = undefined
   dstDomain: string | undefined = undefined
@@ -149,20 +153,10 @@ export class Draft {
     if (this.notes !== undefined) out.watchfloor.decode_notes = this.notes
     if (this.legacyEventType !== undefined) out.watchfloor.event_type = this.legacyEventType
 
-    if (this.srcIp !== undefined || this.srcPort !== undefined || this.srcDomain !== undefined) {
-      const e: NonNullable<CanonicalEvent['source']> = {}
-      if (this.srcIp !== undefined) e.ip = this.srcIp
-      if (this.srcPort !== undefined) e.port = this.srcPort
-      if (this.srcDomain !== undefined) e.domain = this.srcDomain
-      out.source = e
-    }
-    if (this.dstIp !== undefined || this.dstPort !== undefined || this.dstDomain !== undefined) {
-      const e: NonNullable<CanonicalEvent['destination']> = {}
-      if (this.dstIp !== undefined) e.ip = this.dstIp
-      if (this.dstPort !== undefined) e.port = this.dstPort
-      if (this.dstDomain !== undefined) e.domain = this.dstDomain
-      out.destination = e
-    }
+    const src = endpoint(this.srcIp, this.srcPort, this.srcDomain, this.srcBytes)
+    if (src !== undefined) out.source = src
+    const dst = endpoint(this.dstIp, this.dstPort, this.dstDomain, this.dstBytes)
+    if (dst !== undefined) out.destination = dst
     if (this.transport !== undefined || this.protocol !== undefined) {
       const n: NonNullable<CanonicalEvent['network']> = {}
       if (this.transport !== undefined) n.transport = this.transport
@@ -211,6 +205,12 @@ export class Draft {
       out.rule = r
     }
     if (this.url !== undefined) out.url = { original: this.url }
+    if (this.httpMethod !== undefined || this.httpStatus !== undefined) {
+      const h: NonNullable<CanonicalEvent['http']> = {}
+      if (this.httpMethod !== undefined) h.request = { method: this.httpMethod }
+      if (this.httpStatus !== undefined) h.response = { status_code: this.httpStatus }
+      out.http = h
+    }
     if (this.filePath !== undefined || this.fileName !== undefined) {
       const f: NonNullable<CanonicalEvent['file']> = {}
       if (this.filePath !== undefined) f.path = this.filePath
@@ -239,4 +239,14 @@ export class Draft {
   result(ctx: DecodeContext): DecodeResult {
     return { ok: true, event: this.finish(ctx) }
   }
+}
+
+function endpoint(ip: string | undefined, port: number | undefined, domain: string | undefined, bytes: number | undefined): Endpoint | undefined {
+  if (ip === undefined && port === undefined && domain === undefined && bytes === undefined) return undefined
+  const e: Endpoint = {}
+  if (ip !== undefined) e.ip = ip
+  if (port !== undefined) e.port = port
+  if (domain !== undefined) e.domain = domain
+  if (bytes !== undefined) e.bytes = bytes
+  return e
 }

@@ -4,7 +4,7 @@
  * port outside 0-65535, a string field holding an object...) is dropped with a decode note and
  * the event is `partial`.
  */
-import { toPid } from '../normalize/numbers.js'
+import { toInt, toNumber, toPid } from '../normalize/numbers.js'
 import { severityFromAny, severityFromName } from '../normalize/severity.js'
 import { basename, describe, isRecord, toStringArray } from '../normalize/values.js'
 import { Draft } from './draft.js'
@@ -102,6 +102,13 @@ export function mapEcs(d: Draft, r: Obj): void {
     d.dstIp = ip
     d.dstPort = port
     d.dstDomain ??= domain
+  }
+  d.srcBytes ??= toNumber(obj(r.source)?.bytes)
+  d.dstBytes ??= toNumber(obj(r.destination)?.bytes)
+  const http = obj(r.http)
+  if (http !== undefined) {
+    d.httpMethod ??= d.text(obj(http.request)?.method, 'http.request.method')
+    d.httpStatus ??= toInt(obj(http.response)?.status_code)
   }
   const net = obj(r.network)
   if (net !== undefined) {

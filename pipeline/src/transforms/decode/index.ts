@@ -4,6 +4,7 @@
  * `unknown` catches the rest); text lines through auditd -> syslog -> text; CSV rows are routed
  * by the framing to `decodeCsvRow`.
  */
+import { accessLogDecoder } from './access_log.js'
 import type { DecoderName } from '@watchfloor/contracts'
 import { failure } from '../../errors.js'
 import { auditdDecoder } from './auditd.js'
@@ -40,7 +41,7 @@ const OBJECT_DECODERS: readonly Decoder[] = [
   ecsDecoder,
 ]
 
-const TEXT_DECODERS: readonly Decoder[] = [auditdDecoder, syslogDecoder]
+const TEXT_DECODERS: readonly Decoder[] = [auditdDecoder, syslogDecoder, accessLogDecoder]
 
 /** All decoders, in detection order (same order as DECODER_NAMES). */
 export const DECODERS: readonly Decoder[] = [...OBJECT_DECODERS, csvDecoder, ...TEXT_DECODERS, textDecoder, unknownDecoder]

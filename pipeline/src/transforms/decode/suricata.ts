@@ -2,7 +2,7 @@
  * Suricata EVE JSON: `{ timestamp, flow_id, event_type, src_ip, src_port, dest_ip, dest_port,
  * proto, app_proto, alert{...}, http{...}, dns{...}, tls{...} }`.
  */
-import { toTransport } from '../normalize/numbers.js'
+import { toInt, toNumber, toTransport } from '../normalize/numbers.js'
 import { severityFromSuricata } from '../normalize/severity.js'
 import { isRecord, str, strOnly } from '../normalize/values.js'
 import { Draft } from './draft.js'
@@ -71,6 +71,13 @@ export const suricataDecoder: Decoder = {
       d.url = strOnly(http.url)
       d.userAgent = strOnly(http.http_user_agent)
       d.dstDomain = strOnly(http.hostname)
+      d.httpMethod = strOnly(http.http_method)
+      d.httpStatus = toInt(http.status)
+    }
+    const flow = r.flow
+    if (isRecord(flow)) {
+      d.srcBytes = toNumber(flow.bytes_toserver)
+      d.dstBytes = toNumber(flow.bytes_toclient)
     }
     const tls = r.tls
     if (isRecord(tls)) d.dstDomain ??= strOnly(tls.sni)

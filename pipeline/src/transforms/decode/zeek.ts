@@ -3,7 +3,7 @@
  * (`id.orig_h`, `id.orig_p`, `id.resp_h`, `id.resp_p`) or nested (`id: { orig_h, ... }`),
  * `proto`, `service`, optional `_path` (conn, dns, http, ssl, ssh, notice...).
  */
-import { toTransport } from '../normalize/numbers.js'
+import { toInt, toNumber, toTransport } from '../normalize/numbers.js'
 import { isRecord, strOnly } from '../normalize/values.js'
 import { Draft } from './draft.js'
 import type { Decoder } from './types.js'
@@ -45,6 +45,8 @@ export const zeekDecoder: Decoder = {
       case 'conn':
         d.type = ['connection']
         d.action = strOnly(r.conn_state)
+        d.srcBytes = toNumber(r.orig_bytes)
+        d.dstBytes = toNumber(r.resp_bytes)
         break
       case 'dns':
         d.type = ['protocol', 'info']
@@ -56,6 +58,9 @@ export const zeekDecoder: Decoder = {
         d.dstDomain = strOnly(r.host)
         d.userAgent = strOnly(r.user_agent)
         d.userName = strOnly(r.username)
+        d.httpMethod = strOnly(r.method)
+        d.httpStatus = toInt(r.status_code)
+        if (d.httpStatus !== undefined) d.outcome = d.httpStatus >= 400 ? 'failure' : 'success'
         break
       case 'ssl':
         d.type = ['protocol', 'info']

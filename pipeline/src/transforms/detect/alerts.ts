@@ -37,10 +37,12 @@ export function alertId(a: Pick<TaskAlert, 'eventId' | 'rule'>): string {
 
 const chTime = (iso: string) => iso.replace('T', ' ').replace('Z', '').slice(0, 23)
 
-/** The `alerts` table row of one detection. */
-export function alertRow(a: TaskAlert, createdIso: string): Record<string, unknown> {
+/** The `alerts` table row of one detection (a single-event match or a correlation firing). */
+export function alertRow(a: TaskAlert & { eventIds?: string[]; correlation?: { type: string; groups: Record<string, string>; value: number } }, createdIso: string): Record<string, unknown> {
   const attack = attackFromTags(a.tags)
+  const corr = a.correlation === undefined ? {} : { event_ids: a.eventIds ?? [], correlation_type: a.correlation.type, correlation_groups: a.correlation.groups, correlation_value: a.correlation.value }
   return {
+    ...corr,
     alert_id: alertId(a),
     timestamp: chTime(a.timestamp),
     created_at: chTime(createdIso),

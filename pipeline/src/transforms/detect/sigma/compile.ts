@@ -925,6 +925,8 @@ function compileCondition(cond: string, sels: Map<string, Matcher>): Matcher {
 
 export interface CompiledRule {
   id: string
+  /** Sigma `name`: how correlation rules may refer to this rule. */
+  name?: string | undefined
   title: string
   level: string
   tags: string[]
@@ -959,6 +961,7 @@ export function compileRule(rule: unknown, opts: CompileOptions = {}): CompiledR
   const tags = Array.isArray(r.tags) ? r.tags.filter((t): t is string => typeof t === 'string') : []
   return {
     id: optStr(r.id) ?? '',
+    name: optStr(r.name),
     title: optStr(r.title) ?? '',
     level: optStr(r.level) ?? '',
     tags,

