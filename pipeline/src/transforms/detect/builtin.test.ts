@@ -79,6 +79,20 @@ const CASES: Record<string, Case> = {
     positive: times(6, (i) => sshFail(i, '203.0.113.9', `user${i}`)),
     negative: times(6, (i) => sshFail(i, '203.0.113.9', `user${i % 5}`)),
   },
+  'Password Spraying From A Host': {
+    positive: ['lrodriguez', 'pgustavo', 'sbeavers', 'mscott', 'pbeesly'].map((u, i) => security(4625, { TargetUserName: u, IpAddress: '-', LogonType: 2, Keywords: 'Audit Failure', Hostname: 'ws5' }, `2026-11-23 10:00:0${i}`)),
+    negative: [
+      ...['lrodriguez', 'pgustavo', 'sbeavers', 'mscott'].map((u, i) => security(4625, { TargetUserName: u, IpAddress: '-', LogonType: 2, Keywords: 'Audit Failure' }, `2026-11-23 10:00:0${i}`)),
+      ...['a', 'b', 'c', 'd', 'e', 'f'].map((u, i) => security(4776, { TargetUserName: u, Keywords: 'Audit Failure' }, `2026-11-23 10:00:0${i}`)),
+    ],
+  },
+  'Network Share Enumeration Across Hosts': {
+    positive: ['dc1', 'ws6', 'ws7'].map((h, i) => ({ ...security(5145, { ShareName: '\\\\*\\IPC$', RelativeTargetName: 'srvsvc', IpAddress: '10.0.0.66', SubjectUserName: 'alice' }, `2026-11-23 10:00:0${i}`), Hostname: h })),
+    negative: [
+      ...['dc1', 'ws6'].map((h, i) => ({ ...security(5145, { ShareName: '\\\\*\\IPC$', RelativeTargetName: 'srvsvc', IpAddress: '10.0.0.66', SubjectUserName: 'alice' }, `2026-11-23 10:00:0${i}`), Hostname: h })),
+      ...['dc1', 'ws6', 'ws7'].map((h, i) => ({ ...security(5145, { ShareName: '\\\\*\\IPC$', RelativeTargetName: 'lsarpc', IpAddress: '10.0.0.66', SubjectUserName: 'alice' }, `2026-11-23 10:00:0${i}`), Hostname: h })),
+    ],
+  },
   'Port Scan': {
     positive: times(30, (i) => conn('10.0.0.66', '10.0.0.10', 1000 + i, i)),
     negative: times(30, (i) => conn('10.0.0.66', '10.0.0.10', 443, i)),

@@ -55,6 +55,46 @@ function canonicalLogsource(ev: CanonicalEvent): EventLogsource {
   return { product: CANONICAL_PRODUCT, categories: ev.event.category ?? [], services: [ev.watchfloor.decoder] }
 }
 
+const LINUX_PROCESS_CREATION: EventLogsource = { product: 'linux', categories: ['process_creation'], services: [] }
+
+/**
+ * Linux auditd writes one program start as several lines sharing the record serial: SYSCALL
+ * (execve: exe, pid, ppid, uid), EXECVE (the arguments), CWD. The engine keeps the last SYSCALL
+ * execve lines and, when the EXECVE line of the same serial arrives, matches SigmaHQ's
+ * `linux/process_creation` rules against the joined event (Image, CommandLine, ...). Lines of one
+ * program start that land in different workers are not joined (a replay or batch rarely splits
+ * them: they are adjacent).
+ */
+class AuditdJoin {
+  private readonly syscalls = new Map<string, FieldView>()
+
+  add(f: FieldView): FieldView | undefined {
+    const serial = `${String(f.timestamp)}:${String(f.serial)}`
+    if (f.type === 'SYSCALL') {
+      if (f.SYSCALL === 'execve' || f.SYSCALL === 'execveat') {
+        this.syscalls.set(serial, f)
+        if (this.syscalls.size > 256) this.syscalls.delete(this.syscalls.keys().next().value as string)
+      }
+      return undefined
+    }
+    if (f.type !== 'EXECVE') return undefined
+    const sc = this.syscalls.get(serial)
+    if (sc === undefined) return undefined
+    this.syscalls.delete(serial)
+    const argc = Number(f.argc)
+    const args: string[] = []
+    for (let i = 0; i < (Number.isFinite(argc) ? argc : 64); i++) {
+      const a = f[`a${i}`]
+      if (a === undefined) break
+      args.push(String(a))
+    }
+    const out: FieldView = { Image: sc.exe, CommandLine: args.join(' '), ProcessId: sc.pid, ParentProcessId: sc.ppid, User: sc.uid, LogonId: sc.auid, type: 'EXECVE', SYSCALL: sc.SYSCALL }
+    for (let i = 0; i < args.length; i++) out[`a${i}`] = args[i]
+    if (sc.comm !== undefined) out.comm = sc.comm
+    return out
+  }
+}
+
 const routeKey = (ls: EventLogsource) => `${ls.product ?? '\u0001'}\u0000${ls.categories.join('\u0002')}\u0000${ls.services.join('\u0002')}`
 
 export class SigmaEngine {
@@ -65,6 +105,7 @@ export class SigmaEngine {
   /** Routing result per event logsource (product, categories, services). */
   private readonly routes = new Map<string, Entry[]>()
   private readonly prefilter = new Prefilter()
+  private readonly auditd = new AuditdJoin()
   readonly hasCanonicalRules: boolean
 
   constructor(loaded: LoadResult) {
@@ -125,6 +166,19 @@ export class SigmaEngine {
     return cands
   }
 
+  private matchView(f: FieldView, ls: EventLogsource, cv: FieldView | undefined, prefix: string, hit: (e: Entry, views: (FieldView | undefined)[]) => void): void {
+    const cands = this.candidates(this.index, ls, prefix)
+    if (cands.length === 0) return
+    const ev = new EventContext(f)
+    const views = [f, cv]
+    const pf = this.prefilter
+    for (let i = 0; i < cands.length; i++) {
+      const e = cands[i] as Entry
+      if (e.pre !== undefined && !pf.possible(e.pre, ev)) continue
+      if (e.rule.match(ev)) hit(e, views)
+    }
+  }
+
   private run(record: unknown, canonical: CanonicalEvent | undefined, hit: (e: Entry, views: (FieldView | undefined)[]) => void): void {
     const f = fieldView(record)
     const cv = canonical !== undefined && (this.hasCanonicalRules || this.correlations.length > 0) ? canonicalView(canonical) : undefined
@@ -133,14 +187,12 @@ export class SigmaEngine {
     if (f !== undefined) {
       const ls = eventLogsource(f)
       aliasFields(f, ls)
-      const cands = this.candidates(this.index, ls, 'r')
-      if (cands.length > 0) {
-        const ev = new EventContext(f)
-        const views = [f, cv]
-        for (let i = 0; i < cands.length; i++) {
-          const e = cands[i] as Entry
-          if (e.pre !== undefined && !pf.possible(e.pre, ev)) continue
-          if (e.rule.match(ev)) hit(e, views)
+      this.matchView(f, ls, cv, 'r', hit)
+      if (ls.product === 'linux' && ls.services[0] === 'auditd') {
+        const joined = this.auditd.add(f)
+        if (joined !== undefined) {
+          pf.begin()
+          this.matchView(joined, LINUX_PROCESS_CREATION, cv, 'r', hit)
         }
       }
     }

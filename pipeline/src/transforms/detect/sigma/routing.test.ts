@@ -163,4 +163,20 @@ describe.skipIf(!have)('routing to SigmaHQ rules', () => {
       expect(routed).toBe(lines)
     }
   })
+
+  it('joins auditd SYSCALL execve and EXECVE lines into a Linux process_creation event', () => {
+    const rule = SigmaEngine.fromYaml([
+      "title: arp\nid: arp-1\nlogsource: {product: linux, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '/arp'\n    CommandLine|contains: '-a'\n  condition: sel\nlevel: low",
+    ])
+    const syscall = 'type=SYSCALL msg=audit(1604994496.155:92733): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=29002 pid=1631 auid=1000 uid=1000 comm="arp" exe="/usr/sbin/arp" key=(null)'
+    const execve = 'type=EXECVE msg=audit(1604994496.155:92733): argc=2 a0="arp" a1="-a"'
+    const other = 'type=EXECVE msg=audit(1604994496.155:92799): argc=2 a0="arp" a1="-a"'
+    expect(rule.match(syscall)).toEqual([])
+    expect(rule.match(other)).toEqual([]) // no SYSCALL line of that serial: no executable known
+    expect(rule.match(execve).map((m) => m.id)).toEqual(['arp-1'])
+    expect(rule.match(execve)).toEqual([]) // joined once
+    // hex-encoded arguments are decoded before the join
+    rule.match(syscall.replace('92733', '92734'))
+    expect(rule.match('type=EXECVE msg=audit(1604994496.155:92734): argc=2 a0="arp" a1=2D61').map((m) => m.id)).toEqual(['arp-1'])
+  })
 })
