@@ -52,6 +52,12 @@ const suricata = (signature: string, category = 'Misc activity') => ({ timestamp
 const aitCsvLike = (name: string, t = 1642723347) => new CsvRow({ time: String(t), name, ip: '172.19.130.4', host: 'mail', short: 'W-X' })
 const conn = (src: string, dst: string, port: number, s: number, bytes = 100) => ({ _path: 'conn', ts: 1795428000 + s, uid: `C${src}${dst}${port}${s}`, 'id.orig_h': src, 'id.orig_p': 40000 + s, 'id.resp_h': dst, 'id.resp_p': port, proto: 'tcp', conn_state: 'S0', orig_bytes: bytes, resp_bytes: 0 })
 
+const cloudtrail = (eventName: string, arn: string, t: string, extra: Record<string, unknown> = {}) => ({
+  eventVersion: '1.08', eventTime: t, eventSource: 's3.amazonaws.com', eventName, awsRegion: 'us-east-1', sourceIPAddress: '203.0.113.10',
+  userIdentity: { type: 'AssumedRole', arn, accountId: '123456789012' }, requestParameters: { bucketName: 'finance-reports', key: 'q3.xlsx' }, ...extra,
+})
+const ROLE = 'arn:aws:sts::123456789012:assumed-role/WebRole/i-0abc'
+
 interface Case {
   positive: unknown[]
   negative: unknown[]
@@ -91,6 +97,15 @@ const CASES: Record<string, Case> = {
     negative: [
       ...['dc1', 'ws6'].map((h, i) => ({ ...security(5145, { ShareName: '\\\\*\\IPC$', RelativeTargetName: 'srvsvc', IpAddress: '10.0.0.66', SubjectUserName: 'alice' }, `2026-11-23 10:00:0${i}`), Hostname: h })),
       ...['dc1', 'ws6', 'ws7'].map((h, i) => ({ ...security(5145, { ShareName: '\\\\*\\IPC$', RelativeTargetName: 'lsarpc', IpAddress: '10.0.0.66', SubjectUserName: 'alice' }, `2026-11-23 10:00:0${i}`), Hostname: h })),
+    ],
+  },
+  'S3 Bucket Discovery And Object Download By One Principal': {
+    positive: [cloudtrail('ListBuckets', ROLE, '2026-11-23T10:00:00Z'), cloudtrail('GetObject', ROLE, '2026-11-23T10:05:00Z')],
+    negative: [
+      cloudtrail('ListBuckets', ROLE, '2026-11-23T10:00:00Z'),
+      cloudtrail('GetObject', 'arn:aws:sts::123456789012:assumed-role/BackupRole/i-0def', '2026-11-23T10:05:00Z'),
+      cloudtrail('GetObject', ROLE, '2026-11-23T11:00:00Z'),
+      cloudtrail('GetObject', ROLE, '2026-11-23T10:06:00Z', { errorCode: 'AccessDenied' }),
     ],
   },
   'Port Scan': {
