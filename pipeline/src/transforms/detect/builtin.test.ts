@@ -108,6 +108,14 @@ const CASES: Record<string, Case> = {
       cloudtrail('GetObject', ROLE, '2026-11-23T10:06:00Z', { errorCode: 'AccessDenied' }),
     ],
   },
+  'Brute Force Reported By A HIDS': {
+    positive: [aitCsvLike('Wazuh: Dovecot brute force attack (multiple auth failures).'), aitCsvLike('Wazuh: PAM: Multiple failed logins in a small period of time.')],
+    negative: [aitCsvLike('Wazuh: PAM: User login failed.')],
+  },
+  'Privilege Change Reported By A HIDS': {
+    positive: [aitCsvLike('Wazuh: Successful sudo to ROOT executed.'), aitCsvLike('Wazuh: User successfully changed UID.')],
+    negative: [aitCsvLike('Wazuh: PAM: Login session opened.')],
+  },
   'Port Scan': {
     positive: times(30, (i) => conn('10.0.0.66', '10.0.0.10', 1000 + i, i)),
     negative: times(30, (i) => conn('10.0.0.66', '10.0.0.10', 443, i)),
