@@ -932,6 +932,35 @@ export interface CompiledRule {
   tags: string[]
   logsource: RuleLogsource
   match: Matcher
+  /** Field names the detection reads (including `fieldref` targets). */
+  fields: string[]
+  /** The detection searches every value (keyword selections). */
+  keywords: boolean
+}
+
+/** The fields a detection section reads, and whether it has keyword (field-less) selections. */
+export function detectionFields(det: Record<string, unknown>): { fields: string[]; keywords: boolean } {
+  const fields = new Set<string>()
+  let keywords = false
+  const visit = (def: unknown): void => {
+    if (Array.isArray(def)) {
+      if (def.every((x) => typeof x !== 'object' || x === null)) keywords = true
+      else def.forEach(visit)
+      return
+    }
+    if (def !== null && typeof def === 'object') {
+      for (const [k, v] of Object.entries(def as Record<string, unknown>)) {
+        const [f, ...mods] = k.split('|')
+        if (f === undefined || f === '') keywords = true
+        else fields.add(f)
+        if (mods.includes('fieldref')) for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string') fields.add(x)
+      }
+      return
+    }
+    keywords = true
+  }
+  for (const [name, def] of Object.entries(det)) if (name !== 'condition' && name !== 'timeframe') visit(def)
+  return { fields: [...fields], keywords }
 }
 
 function optStr(v: unknown): string | undefined {
@@ -967,5 +996,6 @@ export function compileRule(rule: unknown, opts: CompileOptions = {}): CompiledR
     tags,
     logsource: { product: optStr(ls.product), category: optStr(ls.category), service: optStr(ls.service) },
     match,
+    ...detectionFields(d),
   }
 }

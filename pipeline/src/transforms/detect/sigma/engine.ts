@@ -7,7 +7,7 @@
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { EventContext, matcherReq, type CompileOptions, type CompiledRule } from './compile.js'
 import { signalsFor, silencedRefs, type CorrelationRule, type Signal } from './correlation.js'
-import { fieldView, withDotted, type FieldView } from './fields.js'
+import { fieldView, type FieldView } from './fields.js'
 import { loadDirs, loadText, type LoadError, type LoadResult } from './load.js'
 import { aliasFields, eventLogsource, LogsourceIndex, type EventLogsource } from './logsource.js'
 import { Prefilter, type RulePrefilter } from './prefilter.js'
@@ -46,9 +46,60 @@ export interface EngineStats {
   errors: LoadError[]
 }
 
-/** The canonical event as a Sigma field view: nested keys plus dotted paths (`source.ip`, `event.category`). */
-export function canonicalView(ev: CanonicalEvent): FieldView {
-  return withDotted(ev as unknown as Record<string, unknown>)
+/**
+ * The canonical event as a Sigma field view: leaves under their dotted paths (`source.ip`,
+ * `event.category`, `process.parent.name`); arrays are leaves (a rule matches any element).
+ * With `paths`, only those fields are read (the ones the loaded rules use), which is what keeps
+ * this view cheap on every event.
+ */
+export function canonicalView(ev: CanonicalEvent, paths?: PathTree[]): FieldView {
+  const out: FieldView = {}
+  if (paths === undefined) flatten(ev as unknown as Record<string, unknown>, '', out, 0)
+  else readTree(ev as unknown as Record<string, unknown>, paths, out)
+  return out
+}
+
+/** Wanted dotted paths as a tree: one lookup per object level, a missing object skips its whole subtree. */
+export interface PathTree {
+  key: string
+  /** Dotted name when this node is itself a wanted field. */
+  name: string | undefined
+  children: PathTree[]
+}
+
+export function pathTree(paths: Iterable<string>): PathTree[] {
+  const root: PathTree = { key: '', name: undefined, children: [] }
+  for (const p of paths) {
+    let node = root
+    for (const part of p.split('.')) {
+      let next = node.children.find((c) => c.key === part)
+      if (next === undefined) node.children.push((next = { key: part, name: undefined, children: [] }))
+      node = next
+    }
+    node.name = p
+  }
+  return root.children
+}
+
+function readTree(o: Record<string, unknown>, nodes: PathTree | PathTree[], out: FieldView): void {
+  const list = Array.isArray(nodes) ? nodes : nodes.children
+  for (let i = 0; i < list.length; i++) {
+    const n = list[i] as PathTree
+    const v = o[n.key]
+    if (v === undefined) continue
+    if (n.name !== undefined) out[n.name] = v
+    if (n.children.length > 0 && v !== null && typeof v === 'object' && !Array.isArray(v)) readTree(v as Record<string, unknown>, n, out)
+  }
+}
+
+function flatten(o: Record<string, unknown>, prefix: string, out: FieldView, depth: number): void {
+  for (const k in o) {
+    const v = o[k]
+    if (v === undefined) continue
+    const key = prefix === '' ? k : `${prefix}.${k}`
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 4) flatten(v as Record<string, unknown>, key, out, depth + 1)
+    else out[key] = v
+  }
 }
 
 function canonicalLogsource(ev: CanonicalEvent): EventLogsource {
@@ -95,6 +146,18 @@ class AuditdJoin {
   }
 }
 
+/**
+ * The rules one event logsource routes to: those without a literal requirement (always
+ * evaluated), and those with one (evaluated only when the prefilter saw one of their literals),
+ * with the field slots to scan for them.
+ */
+interface Route {
+  unfiltered: Entry[]
+  member: Uint8Array
+  slots: Int32Array
+  empty: boolean
+}
+
 const routeKey = (ls: EventLogsource) => `${ls.product ?? '\u0001'}\u0000${ls.categories.join('\u0002')}\u0000${ls.services.join('\u0002')}`
 
 export class SigmaEngine {
@@ -103,9 +166,12 @@ export class SigmaEngine {
   private readonly index = new LogsourceIndex<Entry>()
   private readonly canonicalIndex = new LogsourceIndex<Entry>()
   /** Routing result per event logsource (product, categories, services). */
-  private readonly routes = new Map<string, Entry[]>()
+  private readonly routes = new Map<string, Route>()
+  /** Prefilter id -> entry. */
+  private readonly byPre: Entry[] = []
   private readonly prefilter = new Prefilter()
   private readonly auditd = new AuditdJoin()
+  private readonly canonicalPaths: PathTree[] | undefined
   readonly hasCanonicalRules: boolean
 
   constructor(loaded: LoadResult) {
@@ -117,12 +183,27 @@ export class SigmaEngine {
       const req = matcherReq(r.match)
       const named = (x: Set<string>) => x.has(r.id) || (r.name !== undefined && x.has(r.name))
       const entry: Entry = { rule: r, pre: req === undefined ? undefined : this.prefilter.add(req), correlated: named(refs), generate: !named(silenced) }
+      if (entry.pre !== undefined) this.byPre[entry.pre.id] = entry
       if (r.logsource.product?.toLowerCase() === CANONICAL_PRODUCT) {
         this.canonicalIndex.add(r.logsource, entry)
         canonical++
       } else this.index.add(r.logsource, entry)
     }
     this.hasCanonicalRules = canonical > 0
+    // Canonical fields the rules and correlations read; a keyword rule needs them all.
+    const used = new Set<string>()
+    let all = false
+    for (const r of loaded.rules)
+      if (r.logsource.product?.toLowerCase() === CANONICAL_PRODUCT) {
+        for (const f of r.fields) used.add(f)
+        all ||= r.keywords
+      }
+    for (const c of loaded.correlations) {
+      for (const g of c.groupBy) used.add(g)
+      if (c.field !== undefined) used.add(c.field)
+      for (const m of Object.values(c.aliases)) for (const f of Object.values(m)) used.add(f)
+    }
+    this.canonicalPaths = all ? undefined : pathTree(used)
     this.prefilter.build()
     this.stats = { rules: loaded.total, compiled: loaded.rules.length + loaded.correlations.length, correlations: loaded.correlations.length, errors: loaded.errors }
   }
@@ -156,58 +237,68 @@ export class SigmaEngine {
     return { matches, signals }
   }
 
-  private candidates(index: LogsourceIndex<Entry>, ls: EventLogsource, prefix: string): Entry[] {
+  private route(index: LogsourceIndex<Entry>, ls: EventLogsource, prefix: string): Route {
     const rk = prefix + routeKey(ls)
-    let cands = this.routes.get(rk)
-    if (cands === undefined) {
-      cands = index.candidates(ls, [])
-      if (this.routes.size < 4096) this.routes.set(rk, cands)
+    let route = this.routes.get(rk)
+    if (route === undefined) {
+      const cands = index.candidates(ls, [])
+      const member = new Uint8Array(this.prefilter.size)
+      const slots = new Set<number>()
+      const unfiltered: Entry[] = []
+      for (const e of cands) {
+        if (e.pre === undefined) unfiltered.push(e)
+        else {
+          member[e.pre.id] = 1
+          for (const s of e.pre.slots) slots.add(s)
+        }
+      }
+      route = { unfiltered, member, slots: Int32Array.from(slots), empty: cands.length === 0 }
+      if (this.routes.size < 4096) this.routes.set(rk, route)
     }
-    return cands
+    return route
   }
 
-  private matchView(f: FieldView, ls: EventLogsource, cv: FieldView | undefined, prefix: string, hit: (e: Entry, views: (FieldView | undefined)[]) => void): void {
-    const cands = this.candidates(this.index, ls, prefix)
-    if (cands.length === 0) return
+  /** Match one view against its route: rules without literals always, the others when the prefilter saw one of their literals. Call `prefilter.begin()` first. */
+  private matchView(index: LogsourceIndex<Entry>, f: FieldView, ls: EventLogsource, views: (FieldView | undefined)[], prefix: string, hit: (e: Entry, views: (FieldView | undefined)[]) => void): void {
+    const route = this.route(index, ls, prefix)
+    if (route.empty) return
     const ev = new EventContext(f)
-    const views = [f, cv]
     const pf = this.prefilter
-    for (let i = 0; i < cands.length; i++) {
-      const e = cands[i] as Entry
-      if (e.pre !== undefined && !pf.possible(e.pre, ev)) continue
+    pf.scan(route.slots, ev)
+    for (const e of route.unfiltered) if (e.rule.match(ev)) hit(e, views)
+    const h = pf.hits
+    const member = route.member
+    // the list may grow while rules run (it does not: matching never scans), so read it once
+    const n = h.count
+    const list = h.list
+    for (let i = 0; i < n; i++) {
+      const id = list[i] as number
+      if (member[id] !== 1) continue
+      const e = this.byPre[id] as Entry
       if (e.rule.match(ev)) hit(e, views)
     }
   }
 
   private run(record: unknown, canonical: CanonicalEvent | undefined, hit: (e: Entry, views: (FieldView | undefined)[]) => void): void {
     const f = fieldView(record)
-    const cv = canonical !== undefined && (this.hasCanonicalRules || this.correlations.length > 0) ? canonicalView(canonical) : undefined
+    const cv = canonical !== undefined && (this.hasCanonicalRules || this.correlations.length > 0) ? canonicalView(canonical, this.canonicalPaths) : undefined
     const pf = this.prefilter
     pf.begin()
     if (f !== undefined) {
       const ls = eventLogsource(f)
       aliasFields(f, ls)
-      this.matchView(f, ls, cv, 'r', hit)
+      this.matchView(this.index, f, ls, [f, cv], 'r', hit)
       if (ls.product === 'linux' && ls.services[0] === 'auditd') {
         const joined = this.auditd.add(f)
         if (joined !== undefined) {
           pf.begin()
-          this.matchView(joined, LINUX_PROCESS_CREATION, cv, 'r', hit)
+          this.matchView(this.index, joined, LINUX_PROCESS_CREATION, [joined, cv], 'r', hit)
         }
       }
     }
     if (cv !== undefined && this.hasCanonicalRules) {
-      const cands = this.candidates(this.canonicalIndex, canonicalLogsource(canonical!), 'c')
-      if (cands.length > 0) {
-        const ev = new EventContext(cv)
-        pf.begin()
-        const views = [cv]
-        for (let i = 0; i < cands.length; i++) {
-          const e = cands[i] as Entry
-          if (e.pre !== undefined && !pf.possible(e.pre, ev)) continue
-          if (e.rule.match(ev)) hit(e, views)
-        }
-      }
+      pf.begin()
+      this.matchView(this.canonicalIndex, cv, canonicalLogsource(canonical!), [cv], 'c', hit)
     }
   }
 }

@@ -40,8 +40,9 @@ describe('AhoCorasick', () => {
       let s = word(rnd(30))
       if (t % 3 === 0) s = s.toUpperCase()
       if (t % 7 === 0) s = s + 'İ' + word(5)
-      const seen = new Int32Array(lits.length)
-      ac.scan(s, seen, 1, owners)
+      const hits = { seen: new Int32Array(lits.length), list: new Int32Array(lits.length), count: 0, stamp: 1 }
+      const seen = hits.seen
+      ac.scan(s, hits, owners)
       const low = s.toLowerCase()
       // exact for ASCII; never misses (may over-report) with non-ASCII text or literals
       lits.forEach((l, i) => {

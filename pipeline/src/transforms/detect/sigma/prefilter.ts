@@ -1,8 +1,9 @@
 /**
  * Literal prefilter: rules whose condition provably needs one of a set of literals in some
  * lower-cased field value are skipped when none of those literals occurs. Each field's literals
- * are searched in one Aho-Corasick pass over the event's lower-cased values of that field, run
- * lazily (only when a candidate rule needs that field) and at most once per event.
+ * are searched in one Aho-Corasick pass over the event's lower-cased values of that field, at most
+ * once per event. The pass lists the rules whose literal occurred (`hits`), so a caller can
+ * evaluate just those instead of asking about every candidate.
  */
 import { KEYWORD_DEPTH, type EventContext, type Req } from './compile.js'
 
@@ -93,26 +94,26 @@ export class AhoCorasick {
    * `s.toLowerCase()`. ASCII text is case-folded on the fly; a string with any non-ASCII code
    * unit is lower-cased with `toLowerCase()` and scanned again.
    */
-  scan(s: string, seen: Int32Array, stamp: number, owners: number[][]): void {
+  scan(s: string, h: Hits, owners: number[][]): void {
     const enc = this.enc
     const fold = this.asciiClass
     let row = 0
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i)
       if (c >= 128) {
-        this.scanLower(s.toLowerCase(), seen, stamp, owners)
+        this.scanLower(s.toLowerCase(), h, owners)
         return
       }
       const v = enc[row + (fold[c] as number)] as number
       if (v < 0) {
         row = ~v
-        this.emit(row / this.classes, seen, stamp, owners)
+        this.emit(row / this.classes, h, owners)
       } else row = v
     }
   }
 
   /** `scan` over an already lower-cased string. */
-  private scanLower(s: string, seen: Int32Array, stamp: number, owners: number[][]): void {
+  private scanLower(s: string, h: Hits, owners: number[][]): void {
     const enc = this.enc
     const wide = this.wide
     const fold = this.asciiClass
@@ -122,22 +123,38 @@ export class AhoCorasick {
       const v = enc[row + (c < 128 ? (fold[c] as number) : wide)] as number
       if (v < 0) {
         row = ~v
-        this.emit(row / this.classes, seen, stamp, owners)
+        this.emit(row / this.classes, h, owners)
       } else row = v
     }
   }
 
-  private emit(n: number, seen: Int32Array, stamp: number, owners: number[][]): void {
+  private emit(n: number, h: Hits, owners: number[][]): void {
+    const seen = h.seen
+    const stamp = h.stamp
     let o = n
     while (o > 0) {
       const ids = this.outs[o] as number[]
       for (let j = 0; j < ids.length; j++) {
         const rs = owners[ids[j] as number] as number[]
-        for (let q = 0; q < rs.length; q++) seen[rs[q] as number] = stamp
+        for (let q = 0; q < rs.length; q++) {
+          const r = rs[q] as number
+          if (seen[r] !== stamp) {
+            seen[r] = stamp
+            h.list[h.count++] = r
+          }
+        }
       }
       o = this.dict[o] as number
     }
   }
+}
+
+/** Rules whose literal occurred in the current event: `seen[r] === stamp`, listed in `list[0..count)`. */
+export interface Hits {
+  seen: Int32Array
+  list: Int32Array
+  count: number
+  stamp: number
 }
 
 /** Literals are cut to this many code units (their prefixes still have to occur). */
@@ -157,11 +174,9 @@ export class Prefilter {
   /** Literal id -> indices of the rules requiring it. */
   private readonly owners: number[][] = []
   private rules = 0
-  /** Rule index -> stamp of the last event in which one of its literals occurred. */
-  private seen: Int32Array = new Int32Array(0)
+  readonly hits: Hits = { seen: new Int32Array(0), list: new Int32Array(0), count: 0, stamp: 0 }
   /** Field slot -> stamp of the last event in which it was scanned. */
   private scanned: Int32Array = new Int32Array(0)
-  private stamp = 0
 
   /** Register a rule's requirement; returns its compiled form. Call `build()` after the last. */
   add(req: Req): RulePrefilter {
@@ -196,37 +211,44 @@ export class Prefilter {
 
   build(): void {
     for (const a of this.autos) a.build()
-    this.seen = new Int32Array(this.rules)
+    this.hits.seen = new Int32Array(this.rules)
+    this.hits.list = new Int32Array(this.rules)
+    this.hits.count = 0
+    this.hits.stamp = 0
     this.scanned = new Int32Array(this.fields.length)
-    this.stamp = 0
   }
 
-  /** Start a new event. */
+  get size(): number {
+    return this.rules
+  }
+
+  /** Start a new event (or a new view of one). */
   begin(): void {
-    this.stamp++
-    if (this.stamp === 0x7fffffff) {
-      this.seen.fill(0)
+    const h = this.hits
+    h.stamp++
+    h.count = 0
+    if (h.stamp === 0x7fffffff) {
+      h.seen.fill(0)
       this.scanned.fill(0)
-      this.stamp = 1
+      h.stamp = 1
     }
   }
 
   /** Scan every keyword-searched value (as `EventContext.allRaw`) without collecting them. */
   private walk(a: AhoCorasick, v: unknown, depth: number): void {
-    if (typeof v === 'string') a.scan(v, this.seen, this.stamp, this.owners)
+    if (typeof v === 'string') a.scan(v, this.hits, this.owners)
     else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')
-      a.scan(String(v), this.seen, this.stamp, this.owners)
+      a.scan(String(v), this.hits, this.owners)
     else if (depth > 0 && v !== null && typeof v === 'object') {
       if (Array.isArray(v)) for (const x of v) this.walk(a, x, depth - 1)
       else for (const k in v as Record<string, unknown>) this.walk(a, (v as Record<string, unknown>)[k], depth - 1)
     }
   }
 
-  /** Can the rule possibly match the current event? */
-  possible(p: RulePrefilter, ev: EventContext): boolean {
-    const stamp = this.stamp
+  /** Scan the event's values of these field slots (each at most once per event). */
+  scan(slots: Int32Array, ev: EventContext): void {
+    const stamp = this.hits.stamp
     const scanned = this.scanned
-    const slots = p.slots
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i] as number
       if (scanned[slot] === stamp) continue
@@ -237,10 +259,20 @@ export class Prefilter {
         const fields = ev.fields
         for (const k in fields) this.walk(a, fields[k], KEYWORD_DEPTH)
       } else {
-        const vals = ev.raw(f)
-        for (let k = 0; k < vals.length; k++) a.scan(vals[k] as string, this.seen, stamp, this.owners)
+        const v = ev.fields[f]
+        if (v === undefined || v === null) continue // most routed fields are absent from a given event
+        if (typeof v === 'string') a.scan(v, this.hits, this.owners)
+        else {
+          const vals = ev.raw(f)
+          for (let k = 0; k < vals.length; k++) a.scan(vals[k] as string, this.hits, this.owners)
+        }
       }
     }
-    return this.seen[p.id] === stamp
+  }
+
+  /** Can the rule possibly match the current event? */
+  possible(p: RulePrefilter, ev: EventContext): boolean {
+    this.scan(p.slots, ev)
+    return this.hits.seen[p.id] === this.hits.stamp
   }
 }
