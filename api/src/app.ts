@@ -12,6 +12,7 @@ import { WatchfloorError } from '@watchfloor/pipeline'
 import ingestRoutes from './routes/ingest.js'
 import healthRoutes from './routes/health.js'
 import statsRoutes from './routes/stats.js'
+import profileRoutes from './routes/profiles.js'
 import incidentRoutes from './routes/incidents.js'
 
 export interface AppDeps {
@@ -89,5 +90,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes)
   await app.register(statsRoutes)
   await app.register(incidentRoutes)
+  await app.register(profileRoutes)
   return app
 }

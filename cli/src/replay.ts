@@ -6,12 +6,13 @@
  * Writes DIR/records.ndjson (one line per input record), DIR/alerts.ndjson (the built-in rule pack
  * plus Sigma rules from --rules or SIGMA_RULES_DIRS, matched in the workers; correlation rules
  * evaluated here, on one correlator, as in the live pipeline), DIR/incidents.ndjson and
- * DIR/summary.json. Incidents and triage are not part of the pipeline yet, so incidents stay empty
- * and a record's severity comes from its alerts alone.
+ * DIR/summary.json. Profiles, incidents and triage run on one `Analyzer`, as live; a record's
+ * severity is the highest of its alerts and its incident.
  */
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
-import { SEVERITY_RANK, StreamCorrelator, createTransformPool, loadConfig, loadCorrelations, ruleDirs, alertId, attackFromTags, readRecords, severityOf, stableId, type CorrelationAlert, type FileRecord, type FramedRecord, type Severity, type TaskAlert, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
+import { Analyzer, SEVERITY_RANK, createTransformPool, loadConfig, ruleDirs, readRecords, stableId, type FileRecord, type FramedRecord, type Severity, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
+import type { Incident } from '@watchfloor/contracts'
 
 const BATCH = 2000
 
@@ -75,7 +76,7 @@ export async function replay(argv: string[]): Promise<number> {
         if (r.cells) f.cells = r.cells
         return f
       })
-      const task = { framing: 'records', text: '', records: framed, source: 'file', ingested, firstLine: 1, maxRecordBytes: 16 * 1024 * 1024, maxDepth: 64, sigmaRulesDirs: dirs }
+      const task = { framing: 'records', text: '', records: framed, source: 'file', ingested, firstLine: 1, maxRecordBytes: 16 * 1024 * 1024, maxDepth: 64, sigmaRulesDirs: dirs, profile: config.profile.enabled }
       const res = (await pool.run(task)) as TransformResult | TransformFailure
       done += batch.length
       progress(done, records.length)
@@ -85,14 +86,16 @@ export async function replay(argv: string[]): Promise<number> {
   await pool.destroy()
 
   // Alerts are collected first: a correlation alert fires on the last event of a burst but lists
-  // (and is listed by) every record that made it fire, including records of earlier batches.
-  const correlations = loadCorrelations(dirs)
-  const correlator = correlations.length > 0 ? new StreamCorrelator(correlations) : undefined
+  // (and is listed by) every record that made it fire, including records of earlier batches; an
+  // incident's final verdict is known only at the end.
+  const analyzer = new Analyzer(config, { ruleDirs: dirs, maxProfiles: Number.MAX_SAFE_INTEGER })
   const alertIdsOf = new Map<number, string[]>()
   const recordSeverity = new Map<number, Severity>()
   const recordOfEvent = new Map<string, number>()
   const alertOut: Array<{ line: Record<string, unknown>; records: number[] }> = []
-  const correlationAlert = new Map<string, { line: Record<string, unknown>; records: number[] }>()
+  const alertEntry = new Map<string, { line: Record<string, unknown>; records: number[] }>()
+  const incidentOfAlert = new Map<string, string>()
+  const incidents = new Map<string, Incident>()
   const byRule: Record<string, number> = {}
   const byLevel: Record<string, number> = {}
   const byTechnique: Record<string, number> = {}
@@ -106,20 +109,6 @@ export async function replay(argv: string[]): Promise<number> {
     else if (!ids.includes(id)) ids.push(id)
     if (SEVERITY_RANK[sev] > SEVERITY_RANK[recordSeverity.get(rec) ?? 'NONE']) recordSeverity.set(rec, sev)
   }
-  const addAlert = (a: TaskAlert | CorrelationAlert, records: number[]): void => {
-    const id = alertId(a)
-    const sev = severityOf(a.rule.level)
-    const attack = attackFromTags(a.tags)
-    const line: Record<string, unknown> = { id, '@timestamp': a.timestamp, rule: a.rule, severity: sev, attack, entities: a.entities }
-    if ('correlation' in a) line.correlation = a.correlation
-    const entry = { line, records }
-    alertOut.push(entry)
-    if ('correlation' in a) correlationAlert.set(id, entry)
-    for (const r of records) link(r, id, sev)
-    byRule[`${a.rule.id} ${a.rule.title}`] = (byRule[`${a.rule.id} ${a.rule.title}`] ?? 0) + 1
-    byLevel[a.rule.level] = (byLevel[a.rule.level] ?? 0) + 1
-    for (const t of attack.techniques) byTechnique[t] = (byTechnique[t] ?? 0) + 1
-  }
   let base = 0
   for (let b = 0; b < batches.length; b++) {
     const res = results[b]!
@@ -127,23 +116,52 @@ export async function replay(argv: string[]): Promise<number> {
     if (!res.ok) throw new Error(`replay batch failed: ${res.code} ${res.reason}`)
     for (const e of res.errors) failures[e.code] = (failures[e.code] ?? 0) + 1
     accepted += batch.length - res.errors.length
-    const alerts = [...res.alerts].sort((x, y) => x.index - y.index || x.rule.id.localeCompare(y.rule.id))
-    for (const a of alerts) addAlert(a, [base + a.index])
-    if (correlator && res.signals.length > 0) {
-      for (const s of res.signals) recordOfEvent.set(s.eventId, base + s.index)
-      const { alerts: fired, joined } = correlator.feed(res.signals)
-      for (const a of fired) addAlert(a, a.eventIds.map((id) => recordOfEvent.get(id)).filter((r): r is number => r !== undefined))
-      for (const j of joined) {
-        const entry = correlationAlert.get(j.alertId)
-        const rec = recordOfEvent.get(j.eventId)
-        if (entry === undefined || rec === undefined) continue
-        if (!entry.records.includes(rec)) entry.records.push(rec)
-        link(rec, j.alertId, entry.line.severity as Severity)
-      }
+    res.alerts.sort((x, y) => x.index - y.index || x.rule.id.localeCompare(y.rule.id))
+    for (const a of res.alerts) recordOfEvent.set(a.eventId, base + a.index)
+    for (const s of res.signals) recordOfEvent.set(s.eventId, base + s.index)
+    const analysis = analyzer.process(res)
+    for (const { id, alert: a, severity, techniques, tactics } of analysis.alerts) {
+      const sev = severity as Severity
+      const line: Record<string, unknown> = { id, '@timestamp': a.timestamp, rule: a.rule, severity: sev, attack: { techniques, tactics }, entities: a.entities }
+      if ('correlation' in a) line.correlation = a.correlation
+      const recs = ('eventIds' in a ? a.eventIds : [a.eventId]).map((e) => recordOfEvent.get(e)).filter((r): r is number => r !== undefined)
+      const entry = { line, records: recs }
+      alertOut.push(entry)
+      alertEntry.set(id, entry)
+      for (const r of recs) link(r, id, sev)
+      byRule[`${a.rule.id} ${a.rule.title}`] = (byRule[`${a.rule.id} ${a.rule.title}`] ?? 0) + 1
+      byLevel[a.rule.level] = (byLevel[a.rule.level] ?? 0) + 1
+      for (const t of techniques) byTechnique[t] = (byTechnique[t] ?? 0) + 1
     }
+    for (const j of analysis.joined) {
+      const entry = alertEntry.get(j.alertId)
+      const rec = recordOfEvent.get(j.eventId)
+      if (entry === undefined || rec === undefined) continue
+      if (!entry.records.includes(rec)) entry.records.push(rec)
+      link(rec, j.alertId, entry.line.severity as Severity)
+    }
+    for (const [a, i] of analysis.incidentOf) incidentOfAlert.set(a, i)
+    for (const inc of analysis.incidents) incidents.set(inc.id, inc)
     for (const [k, v] of Object.entries(res.decoders)) decoders[k] = (decoders[k] ?? 0) + v
     for (const [k, v] of Object.entries(res.statuses)) statuses[k] = (statuses[k] ?? 0) + v
     base += batch.length
+  }
+  // Each record takes the incident of its most severe alert; its severity is the highest of its
+  // alerts and that incident, its risk the incident's.
+  const recordIncident = new Map<number, Incident>()
+  const incidentRecords = new Map<string, Set<number>>()
+  for (const [rec, ids] of alertIdsOf) {
+    for (const id of ids) {
+      const inc = incidents.get(incidentOfAlert.get(id) ?? '')
+      if (inc === undefined) continue
+      let set = incidentRecords.get(inc.id)
+      if (set === undefined) incidentRecords.set(inc.id, (set = new Set()))
+      set.add(rec)
+      const cur = recordIncident.get(rec)
+      if (cur === undefined || SEVERITY_RANK[inc.severity] > SEVERITY_RANK[cur.severity] || (inc.severity === cur.severity && inc.risk_score > cur.risk_score)) recordIncident.set(rec, inc)
+    }
+    const inc = recordIncident.get(rec)
+    if (inc !== undefined && SEVERITY_RANK[inc.severity] > SEVERITY_RANK[recordSeverity.get(rec) ?? 'NONE']) recordSeverity.set(rec, inc.severity)
   }
   const alertCount = alertOut.length
 
@@ -162,7 +180,8 @@ export async function replay(argv: string[]): Promise<number> {
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!
       const err = errors.get(i)
-      const line: Record<string, unknown> = { input: r.input, line: r.line, severity: recordSeverity.get(base + i) ?? 'NONE', risk_score: 0, alert_ids: alertIdsOf.get(base + i) ?? [], incident_id: null }
+      const inc = recordIncident.get(base + i)
+      const line: Record<string, unknown> = { input: r.input, line: r.line, severity: recordSeverity.get(base + i) ?? 'NONE', risk_score: inc?.risk_score ?? 0, alert_ids: alertIdsOf.get(base + i) ?? [], incident_id: inc?.id ?? null }
       if (err) line.decode_error = { code: err.code, reason: err.reason }
       else line.event_id = replayId(r.input, r.line)
       lines += JSON.stringify(line) + '\n'
@@ -171,7 +190,13 @@ export async function replay(argv: string[]): Promise<number> {
     base += batch.length
   }
   for (const s of [out, alertsOut]) await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))
-  writeFileSync(path.join(args.out, 'incidents.ndjson'), '')
+  const incidentLines = [...incidents.values()]
+    .sort((a, b) => a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id))
+    .map((inc) => {
+      const recs = [...(incidentRecords.get(inc.id) ?? [])].sort((x, y) => x - y).map((i) => ({ input: records[i]!.input, line: records[i]!.line }))
+      return JSON.stringify({ ...inc, attack: inc.verdict.attack, records: recs }) + '\n'
+    })
+  writeFileSync(path.join(args.out, 'incidents.ndjson'), incidentLines.join(''))
   const sortKeys = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)))
   const summary = {
     inputs: args.inputs,
@@ -182,12 +207,14 @@ export async function replay(argv: string[]): Promise<number> {
     by_decoder: sortKeys(decoders),
     by_decode_status: sortKeys(statuses),
     alerts: alertCount,
-    incidents: 0,
+    incidents: incidents.size,
+    incidents_by_severity: sortKeys([...incidents.values()].reduce<Record<string, number>>((m, i) => ((m[i.severity] = (m[i.severity] ?? 0) + 1), m), {})),
     by_rule: sortKeys(byRule),
     by_level: sortKeys(byLevel),
     by_technique: sortKeys(byTechnique),
     rules_dirs: dirs,
-    correlation_rules: correlations.length,
+    correlation_rules: analyzer.correlator?.rules.length ?? 0,
+    profiles: analyzer.profiles?.size ?? 0,
   }
   writeFileSync(path.join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
   process.stdout.write(`${records.length.toLocaleString('en-US')} records (${accepted.toLocaleString('en-US')} decoded, ${(records.length - accepted).toLocaleString('en-US')} failed), ${alertCount.toLocaleString('en-US')} alerts -> ${args.out}\n`)

@@ -68,7 +68,11 @@ describe('watchfloor replay', () => {
       expect(hit!.attack.techniques).toEqual(expect.arrayContaining(label.attack_techniques))
       expect(records[i]!.alert_ids).toContain(hit!.id)
     })
-    expect(records[0]!.severity).toBe('HIGH')
+    // the record takes the severity of its incident when triage raised it above the alert's
+    expect(['HIGH', 'CRITICAL']).toContain(records[0]!.severity)
+    expect(records[0]!.incident_id).toEqual(expect.any(String))
+    const incidents = ndjson(path.join(out, 'incidents.ndjson'))
+    expect(incidents.map((i) => i.id)).toContain(records[0]!.incident_id)
     const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'))
     expect(summary.alerts).toBe(alerts.length)
     expect(summary.by_level.high).toBeGreaterThanOrEqual(1)
@@ -90,8 +94,19 @@ describe('watchfloor replay', () => {
     expect(success.severity).toBe('CRITICAL')
     expect(success.records.map((r) => r.line)).toContain(13)
     const records = ndjson(path.join(out, 'records.ndjson'))
-    expect(records.map((r) => r.severity)).toEqual([...Array(10).fill('CRITICAL'), 'HIGH', 'HIGH', 'CRITICAL', 'NONE'])
     expect(records[11]!.alert_ids).toEqual([brute.id])
+    // one incident for the source address: both alerts, every record of the attack, triaged
+    const incidents = ndjson(path.join(out, 'incidents.ndjson')) as { id: string; alert_ids: string[]; severity: string; risk_score: number; confidence: number; verdict: { threat_type: string; auto_escalate: boolean; ip_reputation: { ip: string } }; entities: string[]; records: { line: number }[] }[]
+    expect(incidents).toHaveLength(1)
+    const inc = incidents[0]!
+    expect(inc.alert_ids.sort()).toEqual([brute.id, success.id].sort())
+    expect(inc).toMatchObject({ severity: 'CRITICAL', verdict: { threat_type: 'brute_force', auto_escalate: true, ip_reputation: { ip: '203.0.113.9' } } })
+    expect(inc.entities).toContain('source_ip=203.0.113.9')
+    expect(inc.records.map((r) => r.line)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1))
+    expect(inc.risk_score).toBeGreaterThan(50)
+    expect(records.map((r) => r.severity)).toEqual([...Array(13).fill('CRITICAL'), 'NONE'])
+    expect(records.slice(0, 13).every((r) => r.incident_id === inc.id && r.risk_score === inc.risk_score)).toBe(true)
+    expect(records[13]).toMatchObject({ incident_id: null, risk_score: 0 })
   })
 
   it('reads standard input with -', () => {

@@ -41,6 +41,7 @@ interface Row {
   attack_tactics: string[]
   alert_ids: string[]
   alert_count: number
+  entities: string[]
   doc: string
 }
 
@@ -120,7 +121,21 @@ const incidentRoutes: FastifyPluginAsync = async (app) => {
         .then((r) => r.json<Row>())
       const row = rows[0]
       if (!row) return reply.status(404).send({ error: { code: 'INCIDENT_NOT_FOUND', message: `no incident with id ${id}` } })
-      return toIncident(row)
+      // related: other incidents that share an entity (source IP, user, host, destination IP)
+      const related =
+        row.entities.length === 0
+          ? []
+          : await app.deps.store.client
+              .query({
+                query: 'SELECT incident_id, severity, status, title, last_seen, entities FROM incidents FINAL WHERE hasAny(entities, {entities:Array(String)}) AND incident_id != {id:String} ORDER BY last_seen DESC LIMIT 10',
+                query_params: { entities: row.entities, id },
+                format: 'JSONEachRow',
+              })
+              .then((r) => r.json<{ incident_id: string; severity: string; status: string; title: string; last_seen: string; entities: string[] }>())
+      return {
+        ...toIncident(row),
+        related: related.map((r) => ({ id: r.incident_id, severity: r.severity, status: r.status, title: r.title, last_seen: r.last_seen, shared: r.entities.filter((e) => row.entities.includes(e)) })),
+      }
     },
   )
 }

@@ -17,7 +17,7 @@ import path from 'node:path'
 import { crc32 } from 'node:zlib'
 import type { ComponentCounters } from '../telemetry/counters.js'
 
-export const TABLES = ['events', 'dead_letters', 'alerts'] as const
+export const TABLES = ['events', 'dead_letters', 'alerts', 'incidents'] as const
 export type BufferTable = (typeof TABLES)[number]
 
 export interface BufferRecord {
@@ -89,7 +89,7 @@ interface Entry extends BufferRecord {
 }
 
 const HEADER = 12
-const TABLE_CODE: Record<BufferTable, number> = { events: 0, dead_letters: 1, alerts: 2 }
+const TABLE_CODE: Record<BufferTable, number> = { events: 0, dead_letters: 1, alerts: 2, incidents: 3 }
 
 const segName = (n: number) => `segment-${String(n).padStart(8, '0')}.wal`
 const atOrBefore = (a: Position, b: Position) => a.segment < b.segment || (a.segment === b.segment && a.offset <= b.offset)

@@ -5,6 +5,8 @@
 import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
+import { cidrTester } from '../transforms/detect/sigma/compile.js'
+import { RFC1918_AND_LOCAL } from '../transforms/profile/store.js'
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
@@ -46,6 +48,13 @@ export const OPTIONS = [
   ['pipeline.maxPendingRecords', 'PIPELINE_MAX_PENDING_RECORDS', 'Records in flight (in workers or waiting for storage) above which ingest answers 503 with Retry-After.'],
   ['detect.builtinRules', 'DETECT_BUILTIN_RULES', "Load Watchfloor's own rule pack (rules/ in the repository: brute force, spraying, scans, lateral movement, credential dumping, persistence, exfiltration, malware)."],
   ['detect.sigmaRulesDirs', 'SIGMA_RULES_DIRS', 'Directories of Sigma rules (separated by ":"), e.g. a SigmaHQ checkout; every rule below them is matched on the stream. Empty: no Sigma detection.'],
+  ['profile.enabled', 'PROFILE_ENABLED', 'Build behavioural profiles per source IP, destination IP, user and host (stored in ClickHouse entity_profiles).'],
+  ['profile.internalCidrs', 'PROFILE_INTERNAL_CIDRS', 'Address ranges counted as internal (comma separated CIDRs). Default: RFC 1918, loopback, link-local, CGNAT, IPv6 ULA.'],
+  ['profile.riskHalfLifeMs', 'PROFILE_RISK_HALF_LIFE_MS', 'Half-life of the alert risk an entity carries (event time), in ms.'],
+  ['profile.maxInMemory', 'PROFILE_MAX_IN_MEMORY', 'Profiles kept in memory; the least recently seen are written to ClickHouse and reloaded when they come back.'],
+  ['profile.flushMs', 'PROFILE_FLUSH_MS', 'How often changed profiles are written to ClickHouse, in ms.'],
+  ['incident.windowMs', 'INCIDENT_WINDOW_MS', 'An alert joins an open incident that shares an entity and had an alert at most this long before (event time), in ms.'],
+  ['incident.threatIntelFiles', 'THREAT_INTEL_FILES', 'Local threat-intel lists (separated by ":"): plain text, one IP or CIDR per line, "#" comments. Addresses on a list make incidents more severe.'],
   ['buffer.enabled', 'BUFFER_ENABLED', 'Acknowledge once rows are in the local disk buffer (true) or only after the ClickHouse insert (false).'],
   ['buffer.maxBytes', 'BUFFER_MAX_BYTES', 'Acknowledged bytes not yet in ClickHouse above which ingest answers 503 (the disk buffer backlog).'],
   ['buffer.flushRows', 'BUFFER_FLUSH_ROWS', 'Rows that trigger a ClickHouse insert from the disk buffer.'],
@@ -97,6 +106,37 @@ export const configSchema = z
       .object({
         builtinRules: bool.default(true),
         sigmaRulesDirs: z
+          .union([z.string(), z.array(z.string())])
+          .transform((v) => (Array.isArray(v) ? v : v.split(path.delimiter)).map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)))
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    profile: z
+      .object({
+        enabled: bool.default(true),
+        internalCidrs: z
+          .union([z.string(), z.array(z.string())])
+          .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((c) => c.trim()).filter(Boolean))
+          .superRefine((list, ctx) => {
+            for (const c of list)
+              try {
+                cidrTester(c)
+              } catch {
+                ctx.addIssue({ code: 'custom', message: `not a CIDR: ${c}` })
+              }
+          })
+          .default(RFC1918_AND_LOCAL),
+        riskHalfLifeMs: int(1000, 365 * 86_400_000).default(6 * 3_600_000),
+        maxInMemory: int(100, 100_000_000).default(250_000),
+        flushMs: int(100, 3_600_000).default(5000),
+      })
+      .strict()
+      .prefault({}),
+    incident: z
+      .object({
+        windowMs: int(1000, 30 * 86_400_000).default(30 * 60_000),
+        threatIntelFiles: z
           .union([z.string(), z.array(z.string())])
           .transform((v) => (Array.isArray(v) ? v : v.split(path.delimiter)).map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)))
           .default([]),

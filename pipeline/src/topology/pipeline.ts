@@ -22,7 +22,9 @@ import { Telemetry, type ComponentCounters } from '../telemetry/counters.js'
 import type { Framing, RuleStats, TransformFailure, TransformResult, TransformTask } from '../workers/task.js'
 import { alertRow } from '../transforms/detect/alerts.js'
 import { ruleDirs } from '../transforms/detect/builtin.js'
-import { loadCorrelations, StreamCorrelator } from '../transforms/detect/correlate.js'
+import { ClickHouseProfiles } from '../transforms/profile/persist.js'
+import { Analyzer } from './analyze.js'
+import { incidentRow } from '../transforms/correlate/rows.js'
 import { chunkLines } from '../sources/framing/lines.js'
 import { DiskBuffer, type BufferTable } from '../buffers/disk.js'
 
@@ -86,8 +88,11 @@ export class Pipeline {
   ruleStats: RuleStats | undefined
   /** Rule directories every worker loads (built-in pack, then SIGMA_RULES_DIRS). */
   readonly ruleDirs: string[]
-  /** Owns every correlation window: signals from all workers meet here (undefined: no correlation rules). */
-  readonly correlator: StreamCorrelator | undefined
+  /** Profiles, correlation windows and open incidents: the workers' results meet here. */
+  readonly analyzer: Analyzer
+  readonly incidents: Sink
+  private profileTimer: NodeJS.Timeout | undefined
+  private profileFlush: Promise<unknown> = Promise.resolve()
   private pending = 0
   private stopping = false
   private readonly decodeCounters: ComponentCounters
@@ -104,11 +109,13 @@ export class Pipeline {
     this.events = new ClickHouseSink(store, telemetry.component('clickhouse', 'sink'), { ...sinkOpts, table: 'events' })
     this.deadLetters = new ClickHouseSink(store, telemetry.component('dead_letter', 'sink'), { ...sinkOpts, table: 'dead_letters' })
     this.alerts = new ClickHouseSink(store, telemetry.component('clickhouse_alerts', 'sink'), { ...sinkOpts, table: 'alerts' })
+    this.incidents = new ClickHouseSink(store, telemetry.component('clickhouse_incidents', 'sink'), { ...sinkOpts, table: 'incidents' })
     this.detectCounters = telemetry.component('detect', 'transform')
     this.ruleDirs = ruleDirs(config)
-    const correlations = loadCorrelations(this.ruleDirs)
-    this.correlator = correlations.length > 0 ? new StreamCorrelator(correlations) : undefined
-    if (this.correlator) telemetry.gauge('correlation_groups', 'Correlation windows (rule x group-by values) held in memory.', () => this.correlator?.groups ?? 0)
+    this.analyzer = new Analyzer(config, { ruleDirs: this.ruleDirs, persistence: new ClickHouseProfiles(store) })
+    telemetry.gauge('correlation_groups', 'Correlation windows (rule x group-by values) held in memory.', () => this.analyzer.correlator?.groups ?? 0)
+    telemetry.gauge('profiles_in_memory', 'Entity profiles held in memory.', () => this.analyzer.profiles?.size ?? 0)
+    telemetry.gauge('incidents_open', 'Incidents open for grouping (their window has not passed).', () => this.analyzer.incidents.openCount)
     const b = config.buffer
     this.buffer = new DiskBuffer(
       { dir: path.join(config.dataDir, 'buffer'), segmentBytes: b.segmentBytes, maxUnflushedBytes: b.maxBytes, flushRows: b.flushRows, flushBytes: b.flushBytes, lingerMs: b.lingerMs, fsync: b.fsync },
@@ -128,7 +135,7 @@ export class Pipeline {
   }
 
   private sinkFor(table: BufferTable): Sink {
-    return table === 'events' ? this.events : table === 'alerts' ? this.alerts : this.deadLetters
+    return table === 'events' ? this.events : table === 'alerts' ? this.alerts : table === 'incidents' ? this.incidents : this.deadLetters
   }
 
   /**
@@ -151,9 +158,27 @@ export class Pipeline {
     else await this.sinkFor(table).write({ rows, count })
   }
 
-  /** Opens the disk buffer; rows a previous run acknowledged but did not store are stored first. */
+  /** Opens the disk buffer (rows a previous run acknowledged but did not store are stored first) and starts writing profiles. */
   open(): number {
-    return this.buffer.open()
+    const replayed = this.buffer.open()
+    if (this.analyzer.profiles) {
+      this.profileTimer = setInterval(() => void this.flushProfiles(), this.config.profile.flushMs)
+      this.profileTimer.unref()
+    }
+    return replayed
+  }
+
+  /** Writes changed profiles to ClickHouse (one flush at a time; a failure is retried at the next tick). */
+  flushProfiles(): Promise<unknown> {
+    const profiles = this.analyzer.profiles
+    if (!profiles) return Promise.resolve()
+    this.profileFlush = this.profileFlush.then(() =>
+      profiles.flush().catch((err: unknown) => {
+        this.telemetry.component('clickhouse_profiles', 'sink').drop('insert_failed')
+        return err
+      }),
+    )
+    return this.profileFlush
   }
 
   get pendingRecords(): number {
@@ -172,7 +197,7 @@ export class Pipeline {
   async ingest(req: IngestRequest): Promise<IngestOutcome> {
     if (this.stopping) throw new WatchfloorError('PIPELINE_STOPPING')
     const ingested = new Date().toISOString()
-    const base = { source: req.source, ingested, maxRecordBytes: this.config.ingest.maxRecordBytes, maxDepth: this.config.ingest.maxDepth, sigmaRulesDirs: this.ruleDirs }
+    const base = { source: req.source, ingested, maxRecordBytes: this.config.ingest.maxRecordBytes, maxDepth: this.config.ingest.maxDepth, sigmaRulesDirs: this.ruleDirs, profile: this.config.profile.enabled }
     const tasks: TransformTask[] =
       req.framing === 'ndjson' || req.framing === 'text'
         ? chunkLines(req.body, this.config.pipeline.batchRecords).map((c) => ({ ...base, framing: req.framing, text: c.text, firstLine: c.firstLine, lines: c.lines }))
@@ -208,15 +233,13 @@ export class Pipeline {
         }
         if (res.ok) {
           await this.store_('events', res.rows, res.ids.length)
-          const alerts: Parameters<typeof alertRow>[0][] = res.alerts
-          if (this.correlator && res.signals.length > 0) alerts.push(...this.correlator.feed(res.signals).alerts)
-          if (alerts.length > 0) {
-            const created = new Date().toISOString()
-            await this.store_('alerts', Buffer.from(alerts.map((a) => JSON.stringify(alertRow(a, created))).join('\n') + '\n'), alerts.length)
-          }
+          const analysis = this.analyzer.process(res)
+          const created = new Date().toISOString()
+          if (analysis.alerts.length > 0) await this.store_('alerts', Buffer.from(analysis.alerts.map((a) => JSON.stringify(alertRow(a.alert, created))).join('\n') + '\n'), analysis.alerts.length)
+          if (analysis.incidents.length > 0) await this.store_('incidents', Buffer.from(analysis.incidents.map((i) => JSON.stringify(incidentRow(i, created))).join('\n') + '\n'), analysis.incidents.length)
           if (this.ruleDirs.length > 0) {
             this.detectCounters.received += res.ids.length
-            this.detectCounters.sent += alerts.length
+            this.detectCounters.sent += analysis.alerts.length
           }
         }
         return res
@@ -273,7 +296,9 @@ export class Pipeline {
     while (this.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     const stored = await this.buffer.close(Math.max(0, deadline - Date.now()))
     const drained = this.pending === 0 && stored
-    await Promise.all([this.events.close(), this.deadLetters.close(), this.alerts.close()])
+    if (this.profileTimer) clearInterval(this.profileTimer)
+    await this.flushProfiles()
+    await Promise.all([this.events.close(), this.deadLetters.close(), this.alerts.close(), this.incidents.close()])
     await this.pool.destroy()
     return drained
   }

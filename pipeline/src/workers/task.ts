@@ -1,5 +1,6 @@
 /** The contract between the main thread and the transform workers (plain data only). */
 import type { ErrorCode } from '../errors.js'
+import type { ProfileDelta } from '../transforms/profile/delta.js'
 
 /** How a task's text is framed into records; `records` means already framed (the file source). */
 export type Framing = 'ndjson' | 'json' | 'csv' | 'text' | 'records'
@@ -29,6 +30,8 @@ export interface TransformTask {
   records?: FramedRecord[]
   /** Sigma rule directories: when set, every accepted record is matched against them. */
   sigmaRulesDirs?: string[]
+  /** Fold every accepted event into per-entity profile deltas. */
+  profile?: boolean
   /** Return the loaded rule set's statistics (start-up warm-up). */
   reportRules?: boolean
 }
@@ -91,6 +94,8 @@ export interface TransformResult {
   alerts: TaskAlert[]
   /** Correlation inputs (only when the loaded rules include correlations), in record order. */
   signals: TaskSignal[]
+  /** Per-entity profile deltas of the task's events (only when the task asks for profiling). */
+  profiles: ProfileDelta[]
   ruleStats?: RuleStats
 }
 

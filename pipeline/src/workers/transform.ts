@@ -12,6 +12,7 @@ import { parseCsv } from '../sources/framing/csv.js'
 import { jsonErrorPosition, valueExceedsDepth } from '../sources/framing/json.js'
 import type { FramedRecord, TaskAlert, TaskSignal, TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
 import { SigmaEngine } from '../transforms/detect/sigma/engine.js'
+import { DeltaCollector } from '../transforms/profile/delta.js'
 
 /** Rules are compiled once per worker thread and kept for every later task naming the same directories. */
 let loaded: { key: string; engine: SigmaEngine } | undefined
@@ -106,12 +107,15 @@ class Collector {
   private id = ''
 
   private alerts: TaskAlert[] = []
+  private readonly deltas: DeltaCollector | undefined
   private signals: TaskSignal[] = []
 
   constructor(
     private readonly task: TransformTask,
     private readonly engine?: SigmaEngine,
-  ) {}
+  ) {
+    this.deltas = task.profile ? new DeltaCollector() : undefined
+  }
 
   /** The id for the next record: fixed by the source (replay) or a fresh UUID. */
   private nextId: string | undefined
@@ -198,6 +202,7 @@ class Collector {
     if (!result.ok) return this.reject(result.code, result.reason, raw, line)
     const ev = result.event
     if (this.engine && value !== undefined) this.detect(ev, value)
+    this.deltas?.add(ev)
     this.rows.push(sparseRow(eventToRow(ev, raw)))
     this.ids.push(ev.event.id)
     const d = ev.watchfloor.decoder
@@ -243,6 +248,7 @@ class Collector {
       statuses: this.statuses,
       alerts: this.alerts,
       signals: this.signals,
+      profiles: this.deltas?.result() ?? [],
     }
   }
 }

@@ -426,7 +426,8 @@ function parseIPv6(s0: string): bigint | undefined {
   return n
 }
 
-function cidrTester(spec: string): (s: string) => boolean {
+/** A tester for one CIDR (IPv4 or IPv6; a bare address is a /32 or /128). Throws CompileError on a bad spec. */
+export function cidrTester(spec: string): (s: string) => boolean {
   const [addr, lenS] = spec.split('/')
   if (addr === undefined) throw new CompileError(`bad cidr ${spec}`)
   const v4 = parseIPv4(addr)

@@ -1,0 +1,52 @@
+/** Incidents: alerts grouped by shared entities within a window, with a triage verdict. */
+
+export type IncidentSeverity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW'
+
+/** Why an alert joined an incident. */
+export interface GroupingLink {
+  alert_id: string
+  rule: { id: string; title: string }
+  /** `first` for the alert that opened the incident; else the entity it shares (`source_ip=203.0.113.9`). */
+  reason: 'first' | 'shared_entity' | 'repeat'
+  entity?: string
+  /** Time since the incident's previous alert, ms (event time). */
+  gap_ms: number
+}
+
+export interface Verdict {
+  severity: IncidentSeverity
+  confidence: number
+  threat_type: string
+  attack: { techniques: string[]; tactics: string[] }
+  /** Reputation of the main external/source address: from its profile and local threat-intel lists. */
+  ip_reputation: { ip: string | null; reputation: 'malicious' | 'suspicious' | 'neutral' | 'internal' | 'unknown'; risk_score: number; lists: string[] }
+  analysis: string
+  recommendations: string[]
+  auto_escalate: boolean
+  iocs: { ips: string[]; users: string[]; hosts: string[]; domains: string[]; urls: string[] }
+  /** Which triager produced it (`heuristic/1`, or an LLM model later). */
+  triager: string
+}
+
+export interface Incident {
+  id: string
+  title: string
+  status: 'new'
+  created_at: string
+  first_seen: string
+  last_seen: string
+  severity: IncidentSeverity
+  risk_score: number
+  confidence: number
+  verdict: Verdict
+  /** Entity keys (`source_ip=...`, `user=...`, `host=...`, `destination_ip=...`). */
+  entities: string[]
+  alert_ids: string[]
+  alert_count: number
+  /** Repeats per fingerprint (rule and main entity): a repeated alert raises its counter. */
+  fingerprints: Record<string, { rule_id: string; count: number; first_seen: string; last_seen: string }>
+  links: GroupingLink[]
+  /** Events the alerts fired on (ids; capped). */
+  event_ids: string[]
+  version: number
+}

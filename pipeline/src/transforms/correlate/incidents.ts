@@ -1,0 +1,225 @@
+/**
+ * Alerts -> incidents, on the main thread (one builder per process, fed in stream order).
+ *
+ * An alert joins the open incident that shares one of its entities (source IP, user, host,
+ * destination IP, in that order of preference) and whose last alert is at most `windowMs` older
+ * (event time); the link records which entity, which rule and the time gap. An alert whose
+ * fingerprint (rule + main entity) is already in the incident raises that fingerprint's counter
+ * and moves last seen, instead of adding a link. Otherwise the alert opens a new incident. After
+ * every change the incident is triaged again and gets a new version (latest version wins in
+ * ClickHouse).
+ */
+import type { EntityKind, GroupingLink, Incident } from '@watchfloor/contracts'
+import { stableId } from '../detect/alerts.js'
+import type { ProfileStore } from '../profile/store.js'
+import type { ThreatIntel } from '../triage/intel.js'
+import type { TriageAlert, Triager } from '../triage/triager.js'
+
+export interface IncidentAlert {
+  id: string
+  timestamp: string
+  rule: { id: string; title: string; level: string }
+  severity: string
+  techniques: readonly string[]
+  tactics: readonly string[]
+  namedTactics: readonly string[]
+  entities: { source_ip?: string; destination_ip?: string; user?: string; host?: string }
+  eventIds: readonly string[]
+  correlation: boolean
+}
+
+export interface IncidentOptions {
+  windowMs: number
+  /** Open incidents kept in memory (the oldest are closed for grouping first). */
+  maxOpen?: number
+}
+
+const ORDER: readonly EntityKind[] = ['source_ip', 'user', 'host', 'destination_ip']
+const CAP_ALERTS = 1000
+const CAP_LINKS = 500
+const CAP_ENTITIES = 200
+
+interface Open {
+  inc: Incident
+  lastMs: number
+  alerts: Map<string, TriageAlert>
+  ips: Map<string, number>
+}
+
+function entityKeys(e: IncidentAlert['entities']): string[] {
+  const out: string[] = []
+  for (const k of ORDER) {
+    const v = e[k]
+    if (v !== undefined && v !== '') out.push(`${k}=${v}`)
+  }
+  return out
+}
+
+export class IncidentBuilder {
+  private readonly open = new Map<string, Open>()
+  /** Entity key -> ids of open incidents holding it. */
+  private readonly byEntity = new Map<string, Set<string>>()
+  private readonly maxOpen: number
+
+  constructor(
+    readonly opts: IncidentOptions,
+    private readonly triager: Triager,
+    private readonly profiles?: ProfileStore,
+    private readonly intel?: ThreatIntel,
+  ) {
+    this.maxOpen = opts.maxOpen ?? 100_000
+  }
+
+  get openCount(): number {
+    return this.open.size
+  }
+
+  /** Group alerts (in stream order); returns the incidents that changed (each once, at its new version) and each alert's incident. */
+  add(alerts: readonly IncidentAlert[]): { incidents: Incident[]; incidentOf: Map<string, string> } {
+    const changed = new Map<string, Open>()
+    const incidentOf = new Map<string, string>()
+    for (const a of alerts) {
+      const o = this.place(a)
+      changed.set(o.inc.id, o)
+      incidentOf.set(a.id, o.inc.id)
+    }
+    const incidents: Incident[] = []
+    for (const o of changed.values()) {
+      this.retriage(o)
+      incidents.push(structuredClone(o.inc))
+    }
+    return { incidents, incidentOf }
+  }
+
+  private close(id: string): void {
+    const o = this.open.get(id)
+    if (o === undefined) return
+    this.open.delete(id)
+    for (const k of o.inc.entities) {
+      const s = this.byEntity.get(k)
+      if (s === undefined) continue
+      s.delete(id)
+      if (s.size === 0) this.byEntity.delete(k)
+    }
+  }
+
+  private place(a: IncidentAlert): Open {
+    const t = Date.parse(a.timestamp)
+    const ms = Number.isFinite(t) ? t : 0
+    const keys = entityKeys(a.entities)
+    // the open incident sharing an entity, most recently active first; stale ones are closed here
+    let best: { o: Open; key: string } | undefined
+    for (const k of keys) {
+      for (const id of [...(this.byEntity.get(k) ?? [])]) {
+        const o = this.open.get(id)
+        if (o === undefined) continue
+        if (ms - o.lastMs > this.opts.windowMs) {
+          this.close(id)
+          continue
+        }
+        if (o.lastMs - ms > this.opts.windowMs) continue // far older alert arriving late: not this window
+        if (best === undefined || o.lastMs > best.o.lastMs) best = { o, key: k }
+      }
+      if (best !== undefined) break // prefer the strongest entity kind that links
+    }
+    const fp = `${a.rule.id}|${keys[0] ?? ''}`
+    if (best === undefined) return this.create(a, ms, keys, fp)
+    const o = best.o
+    const inc = o.inc
+    const gap = Math.max(0, ms - o.lastMs)
+    const f = inc.fingerprints[fp]
+    if (f !== undefined) {
+      f.count++
+      if (a.timestamp > f.last_seen) f.last_seen = a.timestamp
+      if (a.timestamp < f.first_seen) f.first_seen = a.timestamp
+    } else {
+      inc.fingerprints[fp] = { rule_id: a.rule.id, count: 1, first_seen: a.timestamp, last_seen: a.timestamp }
+      if (inc.links.length < CAP_LINKS) inc.links.push({ alert_id: a.id, rule: { id: a.rule.id, title: a.rule.title }, reason: 'shared_entity', entity: best.key, gap_ms: gap })
+    }
+    this.absorb(o, a, ms, keys)
+    return o
+  }
+
+  private create(a: IncidentAlert, ms: number, keys: string[], fp: string): Open {
+    while (this.open.size >= this.maxOpen) this.close(this.open.keys().next().value as string)
+    const inc: Incident = {
+      id: stableId(`incident/${a.id}`),
+      title: a.rule.title,
+      status: 'new',
+      created_at: a.timestamp,
+      first_seen: a.timestamp,
+      last_seen: a.timestamp,
+      severity: 'LOW',
+      risk_score: 0,
+      confidence: 0,
+      verdict: undefined as unknown as Incident['verdict'],
+      entities: [],
+      alert_ids: [],
+      alert_count: 0,
+      fingerprints: { [fp]: { rule_id: a.rule.id, count: 1, first_seen: a.timestamp, last_seen: a.timestamp } },
+      links: [{ alert_id: a.id, rule: { id: a.rule.id, title: a.rule.title }, reason: 'first', gap_ms: 0 }],
+      event_ids: [],
+      version: 0,
+    }
+    const o: Open = { inc, lastMs: ms, alerts: new Map(), ips: new Map() }
+    this.open.set(inc.id, o)
+    this.absorb(o, a, ms, keys)
+    return o
+  }
+
+  private absorb(o: Open, a: IncidentAlert, ms: number, keys: string[]): void {
+    const inc = o.inc
+    inc.alert_count++
+    if (inc.alert_ids.length < CAP_ALERTS) inc.alert_ids.push(a.id)
+    for (const id of a.eventIds) if (inc.event_ids.length < CAP_ALERTS && !inc.event_ids.includes(id)) inc.event_ids.push(id)
+    if (a.timestamp < inc.first_seen) inc.first_seen = a.timestamp
+    if (a.timestamp > inc.last_seen) inc.last_seen = a.timestamp
+    if (ms > o.lastMs) o.lastMs = ms
+    for (const k of keys) {
+      if (inc.entities.includes(k) || inc.entities.length >= CAP_ENTITIES) continue
+      inc.entities.push(k)
+      let s = this.byEntity.get(k)
+      if (s === undefined) this.byEntity.set(k, (s = new Set()))
+      s.add(inc.id)
+    }
+    const prev = o.alerts.get(a.rule.id)
+    if (prev !== undefined) {
+      prev.count++
+      if (RANK[a.severity]! > RANK[prev.severity]!) prev.severity = a.severity
+    } else o.alerts.set(a.rule.id, { id: a.id, rule: a.rule, severity: a.severity, techniques: a.techniques, tactics: a.tactics, namedTactics: a.namedTactics, correlation: a.correlation, count: 1 })
+    if (a.entities.source_ip) o.ips.set(a.entities.source_ip, (o.ips.get(a.entities.source_ip) ?? 0) + 1)
+  }
+
+  private retriage(o: Open): void {
+    const inc = o.inc
+    let ip: { address: string; internal: boolean; risk_score: number; lists: string[] } | null = null
+    const main = [...o.ips].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0]?.[0]
+    if (main !== undefined)
+      ip = { address: main, internal: this.profiles?.isInternal(main) ?? false, risk_score: this.profiles?.riskOf('source_ip', main) ?? 0, lists: this.intel?.lookup(main) ?? [] }
+    let maxRisk = 0
+    if (this.profiles)
+      for (const k of inc.entities) {
+        const i = k.indexOf('=')
+        maxRisk = Math.max(maxRisk, this.profiles.riskOf(k.slice(0, i) as EntityKind, k.slice(i + 1)))
+      }
+    const alerts = [...o.alerts.values()]
+    const verdict = this.triager.triage({ title: inc.title, alerts, entities: inc.entities, first_seen: inc.first_seen, last_seen: inc.last_seen, alert_count: inc.alert_count, ip, max_entity_risk: maxRisk })
+    inc.verdict = verdict
+    inc.severity = verdict.severity
+    inc.confidence = verdict.confidence
+    // without profiles, the alerts' own weights stand in for the entity risk
+    const alertRisk = Math.min(100, alerts.reduce((s, a) => s + (WEIGHT[a.severity] ?? 0) * Math.min(3, a.count), 0))
+    inc.risk_score = Math.max(maxRisk, this.profiles ? 0 : alertRisk)
+    const top = alerts.sort((x, y) => (RANK[y.severity] ?? 0) - (RANK[x.severity] ?? 0) || y.count - x.count)[0]
+    if (top !== undefined) inc.title = alerts.length > 1 ? `${top.rule.title} and ${alerts.length - 1} more detection${alerts.length > 2 ? 's' : ''}` : top.rule.title
+    inc.version++
+  }
+
+  /** Links of an incident (tests). */
+  linksOf(id: string): GroupingLink[] {
+    return this.open.get(id)?.inc.links ?? []
+  }
+}
+
+const RANK: Readonly<Record<string, number>> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 }
+const WEIGHT: Readonly<Record<string, number>> = { LOW: 5, MEDIUM: 15, HIGH: 40, CRITICAL: 70 }

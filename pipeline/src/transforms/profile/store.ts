@@ -1,0 +1,278 @@
+/**
+ * Main-thread entity profiles: the workers' deltas and the alerts merged into one profile per
+ * entity, with a decaying risk score (risk-based alerting).
+ *
+ * - Consistent across workers: every update is a commutative merge applied here, on one thread.
+ * - Bounded memory: at most `maxInMemory` profiles; the least recently seen are written to
+ *   ClickHouse (when dirty) and dropped, and loaded again when the entity comes back.
+ * - Persistent: dirty profiles are written to `entity_profiles` (latest version wins) every
+ *   `flush()`; after a restart a profile is loaded on its first update or read, and updates that
+ *   arrived before the load are merged into it, not lost.
+ * - Risk: each alert adds a weight by severity; the sum halves every `halfLifeMs` of stream (event)
+ *   time; the score is that sum times a factor that grows with the number of distinct tactics,
+ *   capped at 100.
+ */
+import type { EntityKind, EntityProfile } from '@watchfloor/contracts'
+import { cidrTester } from '../detect/sigma/compile.js'
+import { LIST_CAP, type ProfileDelta } from './delta.js'
+
+export const RISK_WEIGHT: Readonly<Record<string, number>> = { LOW: 5, MEDIUM: 15, HIGH: 40, CRITICAL: 70 }
+
+export interface ProfileOptions {
+  maxInMemory: number
+  halfLifeMs: number
+  internalCidrs: readonly string[]
+}
+
+export const RFC1918_AND_LOCAL = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fe80::/10', '::1/128']
+
+/** Reads and writes persisted profiles (ClickHouse in the pipeline; absent in replay). */
+export interface ProfilePersistence {
+  load(keys: Array<{ kind: EntityKind; entity: string }>): Promise<EntityProfile[]>
+  save(profiles: EntityProfile[]): Promise<void>
+}
+
+interface Profile {
+  kind: EntityKind
+  entity: string
+  first: string
+  last: string
+  events: number
+  types: Record<string, number>
+  severities: Record<string, number>
+  alerts: Record<string, number>
+  techniques: string[]
+  tactics: string[]
+  ports: number[]
+  users: string[]
+  hosts: string[]
+  /** Undecayed risk sum as of `riskAt` (ms). */
+  risk: number
+  riskAt: number
+  dirty: boolean
+  /** Persisted state merged (or known not to exist). */
+  loaded: boolean
+}
+
+export interface AlertForProfile {
+  timestamp: string
+  severity: string
+  techniques: readonly string[]
+  tactics: readonly string[]
+  entities: { source_ip?: string; destination_ip?: string; user?: string; host?: string }
+}
+
+const key = (kind: string, entity: string) => `${kind}\u0000${entity}`
+
+function union<T>(into: T[], from: readonly T[]): void {
+  for (const v of from) if (into.length < LIST_CAP && !into.includes(v)) into.push(v)
+}
+function sum(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const k in from) into[k] = (into[k] ?? 0) + (from[k] as number)
+}
+
+export class ProfileStore {
+  private readonly mem = new Map<string, Profile>()
+  /** Evicted before they could be written (dirty, or still waiting for their persisted state). */
+  private readonly evicted = new Map<string, Profile>()
+  private readonly toLoad = new Map<string, Profile>()
+  private readonly internal: Array<(s: string) => boolean>
+  /** Stream time: the latest event time seen (ms). Risk is reported decayed to it. */
+  watermark = 0
+  evictions = 0
+
+  constructor(
+    readonly opts: ProfileOptions,
+    private readonly persistence?: ProfilePersistence,
+  ) {
+    this.internal = opts.internalCidrs.map((c) => cidrTester(c))
+  }
+
+  get size(): number {
+    return this.mem.size
+  }
+
+  isInternal(ip: string): boolean {
+    return this.internal.some((t) => t(ip))
+  }
+
+  private touch(kind: EntityKind, entity: string, ts: string): Profile {
+    const k = key(kind, entity)
+    let p = this.mem.get(k)
+    if (p !== undefined) {
+      this.mem.delete(k)
+      this.mem.set(k, p)
+      return p
+    }
+    p = this.evicted.get(k)
+    if (p !== undefined) this.evicted.delete(k)
+    else {
+      p = { kind, entity, first: ts, last: ts, events: 0, types: {}, severities: {}, alerts: {}, techniques: [], tactics: [], ports: [], users: [], hosts: [], risk: 0, riskAt: 0, dirty: false, loaded: this.persistence === undefined }
+      if (!p.loaded) this.toLoad.set(k, p)
+    }
+    this.mem.set(k, p)
+    while (this.mem.size > this.opts.maxInMemory) {
+      const [oldKey, old] = this.mem.entries().next().value as [string, Profile]
+      this.mem.delete(oldKey)
+      this.evictions++
+      if (this.persistence !== undefined && (old.dirty || !old.loaded)) this.evicted.set(oldKey, old)
+    }
+    return p
+  }
+
+  applyDelta(d: ProfileDelta): void {
+    const p = this.touch(d.kind, d.entity, d.first)
+    if (d.first < p.first) p.first = d.first
+    if (d.last > p.last) p.last = d.last
+    p.events += d.events
+    sum(p.types, d.types)
+    sum(p.severities, d.severities)
+    union(p.ports, d.ports)
+    union(p.users, d.users)
+    union(p.hosts, d.hosts)
+    p.dirty = true
+    const t = Date.parse(d.last)
+    if (t > this.watermark) this.watermark = t
+  }
+
+  /** Decayed risk sum of `p` at time `t` (ms). */
+  private riskAt(p: Profile, t: number): number {
+    if (p.risk === 0) return 0
+    return p.risk * Math.pow(0.5, Math.max(0, t - p.riskAt) / this.opts.halfLifeMs)
+  }
+
+  private addRisk(p: Profile, weight: number, t: number): void {
+    if (t >= p.riskAt) {
+      p.risk = this.riskAt(p, t) + weight
+      p.riskAt = t
+    } else p.risk += weight * Math.pow(0.5, (p.riskAt - t) / this.opts.halfLifeMs)
+  }
+
+  score(p: Profile, t = Math.max(this.watermark, p.riskAt)): number {
+    const factor = Math.min(2, 1 + 0.25 * Math.max(0, p.tactics.length - 1))
+    return Math.min(100, Math.round(this.riskAt(p, t) * factor))
+  }
+
+  /** An alert naming entities: counts, ATT&CK, and risk for each of them. */
+  applyAlert(a: AlertForProfile): void {
+    const t = Date.parse(a.timestamp)
+    if (t > this.watermark) this.watermark = t
+    const weight = RISK_WEIGHT[a.severity] ?? 0
+    const e = a.entities
+    const pairs: Array<[EntityKind, string | undefined]> = [['source_ip', e.source_ip], ['destination_ip', e.destination_ip], ['user', e.user], ['host', e.host]]
+    for (const [kind, entity] of pairs) {
+      if (entity === undefined || entity === '') continue
+      const p = this.touch(kind, entity, a.timestamp)
+      p.alerts[a.severity] = (p.alerts[a.severity] ?? 0) + 1
+      union(p.techniques, a.techniques)
+      union(p.tactics, a.tactics)
+      // the destination of an attack carries less of its risk than the source
+      this.addRisk(p, kind === 'destination_ip' ? weight / 2 : weight, Number.isFinite(t) ? t : this.watermark)
+      p.dirty = true
+    }
+  }
+
+  /** Current risk score of an entity in memory (0 when unknown here). */
+  riskOf(kind: EntityKind, entity: string): number {
+    const p = this.mem.get(key(kind, entity)) ?? this.evicted.get(key(kind, entity))
+    return p === undefined ? 0 : this.score(p)
+  }
+
+  private view(p: Profile): EntityProfile {
+    const out: EntityProfile = {
+      kind: p.kind,
+      entity: p.entity,
+      first_seen: p.first,
+      last_seen: p.last,
+      events: p.events,
+      event_types: { ...p.types },
+      severities: { ...p.severities },
+      alerts: { ...p.alerts },
+      techniques: [...p.techniques].sort(),
+      tactics: [...p.tactics],
+      ports: [...p.ports].sort((a, b) => a - b),
+      users: [...p.users].sort(),
+      hosts: [...p.hosts].sort(),
+      risk_score: this.score(p),
+      risk_at: new Date(Math.max(this.watermark, p.riskAt)).toISOString(),
+    }
+    if (p.kind === 'source_ip' || p.kind === 'destination_ip') out.internal = this.isInternal(p.entity)
+    return out
+  }
+
+  /** Merge a persisted profile into the in-memory one (updates seen since start are kept). */
+  private mergePersisted(p: Profile, s: EntityProfile): void {
+    if (s.first_seen < p.first) p.first = s.first_seen
+    if (s.last_seen > p.last) p.last = s.last_seen
+    p.events += s.events
+    sum(p.types, s.event_types)
+    sum(p.severities, s.severities)
+    sum(p.alerts, s.alerts)
+    union(p.techniques, s.techniques)
+    union(p.tactics, s.tactics)
+    union(p.ports, s.ports)
+    union(p.users, s.users)
+    union(p.hosts, s.hosts)
+    // the persisted score is already factored: store its raw sum back
+    const factor = Math.min(2, 1 + 0.25 * Math.max(0, s.tactics.length - 1))
+    this.addRisk(p, s.risk_score / factor, Date.parse(s.risk_at))
+  }
+
+  /** A profile: from memory, else (with persistence) from ClickHouse. */
+  async get(kind: EntityKind, entity: string): Promise<EntityProfile | undefined> {
+    const k = key(kind, entity)
+    const p = this.mem.get(k) ?? this.evicted.get(k)
+    if (p !== undefined) {
+      if (!p.loaded) await this.loadPending()
+      return this.view(p)
+    }
+    if (this.persistence === undefined) return undefined
+    const [s] = await this.persistence.load([{ kind, entity }])
+    return s
+  }
+
+  /** Load the persisted state of profiles created since the last call (one query for all). */
+  async loadPending(): Promise<void> {
+    if (this.persistence === undefined || this.toLoad.size === 0) return
+    const batch = [...this.toLoad.values()]
+    this.toLoad.clear()
+    for (let i = 0; i < batch.length; i += 5000) {
+      const part = batch.slice(i, i + 5000)
+      const found = await this.persistence.load(part.map((p) => ({ kind: p.kind, entity: p.entity })))
+      const byKey = new Map(found.map((s) => [key(s.kind, s.entity), s]))
+      for (const p of part) {
+        const s = byKey.get(key(p.kind, p.entity))
+        if (s !== undefined) {
+          this.mergePersisted(p, s)
+          p.dirty = true
+        }
+        p.loaded = true
+      }
+    }
+  }
+
+  /** Write every dirty, loaded profile; evicted ones are dropped from memory once written. */
+  async flush(): Promise<number> {
+    if (this.persistence === undefined) return 0
+    await this.loadPending()
+    const out: Profile[] = []
+    for (const p of this.evicted.values()) if (p.loaded) out.push(p)
+    for (const p of this.mem.values()) if (p.dirty && p.loaded) out.push(p)
+    if (out.length === 0) return 0
+    const views = out.map((p) => this.view(p))
+    for (const p of out) p.dirty = false
+    try {
+      for (let i = 0; i < views.length; i += 20_000) await this.persistence.save(views.slice(i, i + 20_000))
+    } catch (err) {
+      for (const p of out) p.dirty = true
+      throw err
+    }
+    for (const p of out) if (this.evicted.get(key(p.kind, p.entity)) === p) this.evicted.delete(key(p.kind, p.entity))
+    return out.length
+  }
+
+  /** Every profile in memory (replay output, tests). */
+  all(): EntityProfile[] {
+    return [...this.mem.values()].map((p) => this.view(p))
+  }
+}
