@@ -1,6 +1,7 @@
 /** `watchfloor bench <what>`: benchmarks that print figures (never asserted in unit tests). */
 import { benchIngest } from './ingest.js'
 import { benchDetect } from './detect.js'
+import { benchProfiles } from './profiles.js'
 
 export async function runBench(args: string[]): Promise<number> {
   const [what, ...rest] = args
@@ -9,8 +10,10 @@ export async function runBench(args: string[]): Promise<number> {
       return benchIngest(rest)
     case 'detect':
       return benchDetect(rest)
+    case 'profiles':
+      return benchProfiles(rest)
     default:
-      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed]\n       watchfloor bench detect [--events N]\n')
+      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed]\n       watchfloor bench detect [--events N]\n       watchfloor bench profiles [--ips N]\n')
       return 2
   }
 }

@@ -162,6 +162,8 @@ export class Pipeline {
   open(): number {
     const replayed = this.buffer.open()
     if (this.analyzer.profiles) {
+      const profiles = this.analyzer.profiles
+      this.profileFlush = profiles.init().catch(() => undefined) // until it is filled, every new entity is looked up
       this.profileTimer = setInterval(() => void this.flushProfiles(), this.config.profile.flushMs)
       this.profileTimer.unref()
     }

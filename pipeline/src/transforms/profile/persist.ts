@@ -24,6 +24,11 @@ export class ClickHouseProfiles implements ProfilePersistence {
     return out
   }
 
+  async keys(each: (kind: EntityKind, entity: string) => void): Promise<void> {
+    const rs = await this.store.client.query({ query: 'SELECT DISTINCT kind, entity FROM entity_profiles', format: 'JSONCompactEachRow' })
+    for (const [kind, entity] of await rs.json<[EntityKind, string]>()) each(kind, entity)
+  }
+
   async save(profiles: EntityProfile[]): Promise<void> {
     const now = new Date().toISOString()
     const base = Date.now() * 1000

@@ -115,6 +115,9 @@ class MapPersistence implements ProfilePersistence {
     this.loads++
     return keys.map((k) => this.rows.get(`${k.kind}/${k.entity}`)).filter((p): p is EntityProfile => p !== undefined)
   }
+  async keys(each: (kind: EntityKind, entity: string) => void) {
+    for (const p of this.rows.values()) each(p.kind, p.entity)
+  }
   async save(ps: EntityProfile[]) {
     for (const p of ps) this.rows.set(`${p.kind}/${p.entity}`, structuredClone(p))
   }
@@ -124,6 +127,7 @@ describe('bounded memory and reload', () => {
   it('evicts the least recently seen, writes them, and reloads them when they come back', async () => {
     const db = new MapPersistence()
     const s = new ProfileStore({ ...opts, maxInMemory: 10 }, db)
+    await s.init()
     const events = Array.from({ length: 50 }, (_, i) => ev({ src: `198.51.100.${i}`, type: 'x' }))
     storeOf(events, 1, s)
     expect(s.size).toBe(10)
@@ -134,6 +138,11 @@ describe('bounded memory and reload', () => {
     await s.flush()
     expect((await s.get('source_ip', '198.51.100.0'))!.event_types).toEqual({ x: 1, y: 1 })
     expect(db.rows.get('source_ip/198.51.100.0')!.events).toBe(2)
+    // a never-seen entity costs no lookup (the filter of persisted keys says it is new)
+    const loads = db.loads
+    storeOf([ev({ src: '192.0.2.200', type: 'z' })], 1, s)
+    await s.flush()
+    expect(db.loads).toBe(loads)
   })
 
   it('keeps updates made before the persisted profile was loaded (restart)', async () => {
@@ -143,6 +152,7 @@ describe('bounded memory and reload', () => {
     before.applyAlert({ timestamp: '2026-11-23T10:01:00.000Z', severity: 'HIGH', techniques: ['T1110.001'], tactics: ['credential-access'], entities: { source_ip: '203.0.113.9' } })
     await before.flush()
     const after = new ProfileStore(opts, db) // a new process
+    await after.init()
     storeOf([ev({ t: '2026-11-23T10:02:00.000Z', src: '203.0.113.9', type: 'ssh_failed_login', port: 2222, dst: '10.0.0.7' })], 1, after)
     const p = (await after.get('source_ip', '203.0.113.9'))!
     expect(p.events).toBe(5)

@@ -30,6 +30,8 @@ export const RFC1918_AND_LOCAL = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16
 export interface ProfilePersistence {
   load(keys: Array<{ kind: EntityKind; entity: string }>): Promise<EntityProfile[]>
   save(profiles: EntityProfile[]): Promise<void>
+  /** Every persisted key, in pages (fills the filter at start). */
+  keys(each: (kind: EntityKind, entity: string) => void): Promise<void>
 }
 
 interface Profile {
@@ -40,12 +42,13 @@ interface Profile {
   events: number
   types: Record<string, number>
   severities: Record<string, number>
-  alerts: Record<string, number>
-  techniques: string[]
-  tactics: string[]
-  ports: number[]
-  users: string[]
-  hosts: string[]
+  /** Allocated on first use: most entities never get an alert, many have no ports or users. */
+  alerts: Record<string, number> | undefined
+  techniques: string[] | undefined
+  tactics: string[] | undefined
+  ports: number[] | undefined
+  users: string[] | undefined
+  hosts: string[] | undefined
   /** Undecayed risk sum as of `riskAt` (ms). */
   risk: number
   riskAt: number
@@ -64,11 +67,55 @@ export interface AlertForProfile {
 
 const key = (kind: string, entity: string) => `${kind}\u0000${entity}`
 
-function union<T>(into: T[], from: readonly T[]): void {
-  for (const v of from) if (into.length < LIST_CAP && !into.includes(v)) into.push(v)
+/**
+ * Which profiles may exist in ClickHouse: a Bloom filter over their keys, filled at start from the
+ * table and on every write. An entity it has never seen is new: no query is made for it (false
+ * positives only cost a query that finds nothing).
+ */
+export class KeyFilter {
+  private readonly bits: Uint32Array
+  private readonly mask: number
+  constructor(log2Bits = 27) {
+    this.bits = new Uint32Array(2 ** (log2Bits - 5))
+    this.mask = 2 ** log2Bits - 1
+  }
+  private hashes(k: string): [number, number] {
+    let h1 = 0x811c9dc5
+    let h2 = 0x01000193
+    for (let i = 0; i < k.length; i++) {
+      const c = k.charCodeAt(i)
+      h1 = Math.imul(h1 ^ c, 0x01000193)
+      h2 = Math.imul(h2 + c, 0x5bd1e995) ^ (h2 >>> 13)
+    }
+    return [h1 >>> 0, (h2 | 1) >>> 0]
+  }
+  add(k: string): void {
+    const [a, b] = this.hashes(k)
+    for (let i = 0; i < 6; i++) {
+      const bit = (a + Math.imul(i, b)) & this.mask
+      this.bits[bit >>> 5]! |= 1 << (bit & 31)
+    }
+  }
+  has(k: string): boolean {
+    const [a, b] = this.hashes(k)
+    for (let i = 0; i < 6; i++) {
+      const bit = (a + Math.imul(i, b)) & this.mask
+      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false
+    }
+    return true
+  }
 }
-function sum(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
-  for (const k in from) into[k] = (into[k] ?? 0) + (from[k] as number)
+
+function union<T>(into: T[] | undefined, from: readonly T[]): T[] | undefined {
+  if (from.length === 0) return into
+  const out = into ?? []
+  for (const v of from) if (out.length < LIST_CAP && !out.includes(v)) out.push(v)
+  return out
+}
+function sum(into: Record<string, number> | undefined, from: Readonly<Record<string, number>>): Record<string, number> {
+  const out = into ?? {}
+  for (const k in from) out[k] = (out[k] ?? 0) + (from[k] as number)
+  return out
 }
 
 export class ProfileStore {
@@ -80,6 +127,9 @@ export class ProfileStore {
   /** Stream time: the latest event time seen (ms). Risk is reported decayed to it. */
   watermark = 0
   evictions = 0
+  private readonly persisted = new KeyFilter()
+  /** The filter holds every persisted key (until then, every new entity is looked up). */
+  private filterReady = false
 
   constructor(
     readonly opts: ProfileOptions,
@@ -107,7 +157,8 @@ export class ProfileStore {
     p = this.evicted.get(k)
     if (p !== undefined) this.evicted.delete(k)
     else {
-      p = { kind, entity, first: ts, last: ts, events: 0, types: {}, severities: {}, alerts: {}, techniques: [], tactics: [], ports: [], users: [], hosts: [], risk: 0, riskAt: 0, dirty: false, loaded: this.persistence === undefined }
+      const known = this.persistence !== undefined && (!this.filterReady || this.persisted.has(k))
+      p = { kind, entity, first: ts, last: ts, events: 0, types: {}, severities: {}, alerts: undefined, techniques: undefined, tactics: undefined, ports: undefined, users: undefined, hosts: undefined, risk: 0, riskAt: 0, dirty: false, loaded: !known }
       if (!p.loaded) this.toLoad.set(k, p)
     }
     this.mem.set(k, p)
@@ -127,9 +178,9 @@ export class ProfileStore {
     p.events += d.events
     sum(p.types, d.types)
     sum(p.severities, d.severities)
-    union(p.ports, d.ports)
-    union(p.users, d.users)
-    union(p.hosts, d.hosts)
+    p.ports = union(p.ports, d.ports)
+    p.users = union(p.users, d.users)
+    p.hosts = union(p.hosts, d.hosts)
     p.dirty = true
     const t = Date.parse(d.last)
     if (t > this.watermark) this.watermark = t
@@ -149,7 +200,7 @@ export class ProfileStore {
   }
 
   score(p: Profile, t = Math.max(this.watermark, p.riskAt)): number {
-    const factor = Math.min(2, 1 + 0.25 * Math.max(0, p.tactics.length - 1))
+    const factor = Math.min(2, 1 + 0.25 * Math.max(0, (p.tactics?.length ?? 0) - 1))
     return Math.min(100, Math.round(this.riskAt(p, t) * factor))
   }
 
@@ -163,9 +214,9 @@ export class ProfileStore {
     for (const [kind, entity] of pairs) {
       if (entity === undefined || entity === '') continue
       const p = this.touch(kind, entity, a.timestamp)
-      p.alerts[a.severity] = (p.alerts[a.severity] ?? 0) + 1
-      union(p.techniques, a.techniques)
-      union(p.tactics, a.tactics)
+      p.alerts = sum(p.alerts, { [a.severity]: 1 })
+      p.techniques = union(p.techniques, a.techniques)
+      p.tactics = union(p.tactics, a.tactics)
       // the destination of an attack carries less of its risk than the source
       this.addRisk(p, kind === 'destination_ip' ? weight / 2 : weight, Number.isFinite(t) ? t : this.watermark)
       p.dirty = true
@@ -188,11 +239,11 @@ export class ProfileStore {
       event_types: { ...p.types },
       severities: { ...p.severities },
       alerts: { ...p.alerts },
-      techniques: [...p.techniques].sort(),
-      tactics: [...p.tactics],
-      ports: [...p.ports].sort((a, b) => a - b),
-      users: [...p.users].sort(),
-      hosts: [...p.hosts].sort(),
+      techniques: [...(p.techniques ?? [])].sort(),
+      tactics: [...(p.tactics ?? [])],
+      ports: [...(p.ports ?? [])].sort((a, b) => a - b),
+      users: [...(p.users ?? [])].sort(),
+      hosts: [...(p.hosts ?? [])].sort(),
       risk_score: this.score(p),
       risk_at: new Date(Math.max(this.watermark, p.riskAt)).toISOString(),
     }
@@ -207,12 +258,12 @@ export class ProfileStore {
     p.events += s.events
     sum(p.types, s.event_types)
     sum(p.severities, s.severities)
-    sum(p.alerts, s.alerts)
-    union(p.techniques, s.techniques)
-    union(p.tactics, s.tactics)
-    union(p.ports, s.ports)
-    union(p.users, s.users)
-    union(p.hosts, s.hosts)
+    if (Object.keys(s.alerts).length > 0) p.alerts = sum(p.alerts, s.alerts)
+    p.techniques = union(p.techniques, s.techniques)
+    p.tactics = union(p.tactics, s.tactics)
+    p.ports = union(p.ports, s.ports)
+    p.users = union(p.users, s.users)
+    p.hosts = union(p.hosts, s.hosts)
     // the persisted score is already factored: store its raw sum back
     const factor = Math.min(2, 1 + 0.25 * Math.max(0, s.tactics.length - 1))
     this.addRisk(p, s.risk_score / factor, Date.parse(s.risk_at))
@@ -229,6 +280,13 @@ export class ProfileStore {
     if (this.persistence === undefined) return undefined
     const [s] = await this.persistence.load([{ kind, entity }])
     return s
+  }
+
+  /** Fill the filter of persisted keys from ClickHouse (call once at start; safe to skip). */
+  async init(): Promise<void> {
+    if (this.persistence === undefined || this.filterReady) return
+    await this.persistence.keys((kind, entity) => this.persisted.add(key(kind, entity)))
+    this.filterReady = true
   }
 
   /** Load the persisted state of profiles created since the last call (one query for all). */
@@ -267,7 +325,11 @@ export class ProfileStore {
       for (const p of out) p.dirty = true
       throw err
     }
-    for (const p of out) if (this.evicted.get(key(p.kind, p.entity)) === p) this.evicted.delete(key(p.kind, p.entity))
+    for (const p of out) {
+      const k = key(p.kind, p.entity)
+      this.persisted.add(k)
+      if (this.evicted.get(k) === p) this.evicted.delete(k)
+    }
     return out.length
   }
 
