@@ -126,6 +126,17 @@ describe('heuristic verdict', () => {
     expect(none.verdict.ip_reputation).toEqual({ ip: null, reputation: 'unknown', risk_score: 0, lists: [] })
   })
 
+  it('makes any detection on an entity at the risk threshold HIGH (risk-based alerting)', () => {
+    const profiles = new ProfileStore({ maxInMemory: 100, halfLifeMs: 3_600_000, internalCidrs: RFC1918_AND_LOCAL })
+    const b = builder(undefined, profiles)
+    for (let i = 0; i < 3; i++) profiles.applyAlert({ timestamp: '2026-11-23T10:00:00.000Z', severity: 'HIGH', techniques: [], tactics: [], entities: { host: 'web1' } })
+    const inc = b.add([alert({ t: 0, rule: 'anomaly', severity: 'LOW', host: 'web1' })]).incidents[0]!
+    expect(inc.severity).toBe('HIGH')
+    expect(inc.verdict.analysis).toMatch(/raised from MEDIUM to HIGH: an entity's risk is 100\/100 \(threshold 90\)/)
+    const quiet = b.add([alert({ t: 0, rule: 'anomaly', severity: 'LOW', host: 'web2' })]).incidents[0]!
+    expect(quiet.severity).toBe('LOW')
+  })
+
   it('does not let several low-value detections alone reach HIGH', () => {
     const inc = builder().add([
       alert({ t: 0, rule: 'a', severity: 'LOW', src: '203.0.113.9' }),

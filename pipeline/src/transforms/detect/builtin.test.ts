@@ -116,6 +116,26 @@ const CASES: Record<string, Case> = {
     positive: [aitCsvLike('Wazuh: Successful sudo to ROOT executed.'), aitCsvLike('Wazuh: User successfully changed UID.')],
     negative: [aitCsvLike('Wazuh: PAM: Login session opened.')],
   },
+  'Web Request Anomaly': {
+    positive: [aitCsvLike('AMiner: High entropy in Apache Access request.'), aitCsvLike('AMiner: New request method in Apache Access log.')],
+    negative: [aitCsvLike('AMiner: New ip address in DNS logs.'), aitCsvLike('Wazuh: Web server 400 error code.')],
+  },
+  'Account Or Privilege Anomaly': {
+    positive: [aitCsvLike('AMiner: New user_acct parameter combination in Audit logs.')],
+    negative: [aitCsvLike('AMiner: New syscall parameter combination in Audit logs.')],
+  },
+  'Service Start Or Stop Anomaly': {
+    positive: [aitCsvLike('AMiner: New service_stop parameter combination in Audit logs.')],
+    negative: [aitCsvLike('Wazuh: PAM: Login session opened.')],
+  },
+  'DNS Anomaly': {
+    positive: [aitCsvLike('AMiner: New characters in DNS domain.'), aitCsvLike('AMiner: High entropy in DNS domain.')],
+    negative: [aitCsvLike('AMiner: Unusual occurrence frequencies of DNS query IPs.')],
+  },
+  'Resource Usage Anomaly': {
+    positive: [aitCsvLike('AMiner: CPU value out of expected range in monitoring logs.')],
+    negative: [aitCsvLike('Suricata: Alert - ET INFO Observed DNS Query to .biz TLD')],
+  },
   'Port Scan': {
     positive: times(30, (i) => conn('10.0.0.66', '10.0.0.10', 1000 + i, i)),
     negative: times(30, (i) => conn('10.0.0.66', '10.0.0.10', 443, i)),

@@ -12,6 +12,8 @@ import type { IncidentSeverity, Verdict } from '@watchfloor/contracts'
 import type { TriageInput, Triager } from './triager.js'
 
 const LEVELS: readonly IncidentSeverity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']
+/** Entity risk (0-100) from which any detection on the entity is HIGH. */
+export const RISK_THRESHOLD = 90
 const rank = (s: string) => Math.max(0, LEVELS.indexOf(s as IncidentSeverity))
 
 /** Threat types in precedence order: the first whose evidence is present names the incident. */
@@ -74,6 +76,12 @@ export class HeuristicTriager implements Triager {
       level = Math.min(cap, Math.max(level, base + 1))
       reasons.push(level > base ? `raised from ${LEVELS[base]} to ${LEVELS[level]}: ${evidence.join('; ')}` : `${LEVELS[level]}, supported by ${evidence.join('; ')}`)
     }
+    // risk-based alerting: an entity whose decayed risk is already at the threshold makes any new
+    // detection on it at least HIGH (the attack on that entity is still going on)
+    if (x.max_entity_risk >= RISK_THRESHOLD && level < rank('HIGH')) {
+      reasons.push(`raised from ${LEVELS[level]} to HIGH: an entity's risk is ${x.max_entity_risk}/100 (threshold ${RISK_THRESHOLD})`)
+      level = rank('HIGH')
+    }
     const severity = LEVELS[level] as IncidentSeverity
     let confidence = 35 + 10 * base + 8 * Math.min(3, rules.size - 1) + 6 * Math.min(3, Math.max(0, seen.length - 1)) + (correlated ? 8 : 0) + (lists.length > 0 ? 15 : 0)
     if (x.alert_count >= 10) confidence += 5
@@ -107,7 +115,7 @@ export class HeuristicTriager implements Triager {
       `Main detections: ${top.map((a) => `${a.rule.title} (${a.severity}${a.count > 1 ? `, x${a.count}` : ''})`).join('; ')}.`,
       techniques.length > 0 ? `ATT&CK: ${techniques.join(', ')}${tactics.length > 0 ? ` (${tactics.join(', ')})` : ''}.` : 'No ATT&CK technique attached.',
       ip !== null ? `Address ${ip.address}: ${reputation.reputation}, risk ${ip.risk_score}/100${ip.internal ? ', internal' : ''}.` : 'No source address.',
-      reasons.length > 0 && level > base ? `Severity ${reasons[0]}.` : `Severity is the highest alert severity (${LEVELS[base]})${reasons.length > 0 ? `, ${reasons[0]}` : ''}.`,
+      level > base ? `Severity ${reasons.join('; then ')}.` : `Severity is the highest alert severity (${LEVELS[base]})${reasons.length > 0 ? `, ${reasons.join('; ')}` : ''}.`,
     ].join(' ')
     return {
       severity,
