@@ -70,7 +70,7 @@ describe('grouping', () => {
 
   it('versions an incident each time it changes', () => {
     const b = builder()
-    const v1 = b.add([alert({ t: 0, src: '203.0.113.9' })]).incidents[0]!
+    const v1 = structuredClone(b.add([alert({ t: 0, src: '203.0.113.9' })]).incidents[0]!)
     const v2 = b.add([alert({ t: MIN, src: '203.0.113.9', rule: 'r2' })]).incidents[0]!
     expect(v2.id).toBe(v1.id)
     expect(v2.version).toBeGreaterThan(v1.version)

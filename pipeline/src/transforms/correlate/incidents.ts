@@ -74,7 +74,11 @@ export class IncidentBuilder {
     return this.open.size
   }
 
-  /** Group alerts (in stream order); returns the incidents that changed (each once, at its new version) and each alert's incident. */
+  /**
+   * Group alerts (in stream order); returns the incidents that changed (each once, at its new
+   * version) and each alert's incident. The incidents returned are the live objects: serialize them
+   * before the next call if a snapshot is needed.
+   */
   add(alerts: readonly IncidentAlert[]): { incidents: Incident[]; incidentOf: Map<string, string> } {
     const changed = new Map<string, Open>()
     const incidentOf = new Map<string, string>()
@@ -86,7 +90,7 @@ export class IncidentBuilder {
     const incidents: Incident[] = []
     for (const o of changed.values()) {
       this.retriage(o)
-      incidents.push(structuredClone(o.inc))
+      incidents.push(o.inc)
     }
     return { incidents, incidentOf }
   }

@@ -41,65 +41,63 @@ function addUnique<T>(list: T[], v: T | undefined): void {
 }
 
 export class DeltaCollector {
-  private readonly map = new Map<string, ProfileDelta>()
+  /** One map per entity kind, keyed by the entity itself (no composite key per event). */
+  private readonly maps: Record<EntityKind, Map<string, ProfileDelta>> = { source_ip: new Map(), destination_ip: new Map(), user: new Map(), host: new Map() }
 
-  private get(kind: EntityKind, entity: string, ts: string): ProfileDelta {
-    const k = `${kind}\u0000${entity}`
-    let d = this.map.get(k)
+  private get(kind: EntityKind, entity: string, ts: string, type: string, sev: string): ProfileDelta {
+    const m = this.maps[kind]
+    let d = m.get(entity)
     if (d === undefined) {
       d = { kind, entity, first: ts, last: ts, events: 0, types: {}, severities: {}, ports: [], users: [], hosts: [] }
-      this.map.set(k, d)
+      m.set(entity, d)
     } else {
       if (ts < d.first) d.first = ts
       if (ts > d.last) d.last = ts
     }
+    d.events++
+    d.types[type] = (d.types[type] ?? 0) + 1
+    d.severities[sev] = (d.severities[sev] ?? 0) + 1
     return d
   }
 
   add(ev: CanonicalEvent): void {
-    const ts = ev['@timestamp']
-    const type = eventType(ev)
-    const sev = eventSeverity(ev.event.severity)
     const src = ev.source?.ip
     const dst = ev.destination?.ip
     const user = ev.user?.name
     const host = ev.host?.name
+    if (src === undefined && dst === undefined && user === undefined && host === undefined) return
+    const ts = ev['@timestamp']
+    const type = eventType(ev)
+    const sev = eventSeverity(ev.event.severity)
     const port = ev.destination?.port
-    const count = (d: ProfileDelta) => {
-      d.events++
-      d.types[type] = (d.types[type] ?? 0) + 1
-      d.severities[sev] = (d.severities[sev] ?? 0) + 1
-    }
     if (src !== undefined) {
-      const d = this.get('source_ip', src, ts)
-      count(d)
+      const d = this.get('source_ip', src, ts, type, sev)
       addUnique(d.ports, port)
       addUnique(d.users, user)
       addUnique(d.hosts, host)
       addUnique(d.hosts, dst)
     }
     if (dst !== undefined && dst !== src) {
-      const d = this.get('destination_ip', dst, ts)
-      count(d)
+      const d = this.get('destination_ip', dst, ts, type, sev)
       addUnique(d.ports, port)
       addUnique(d.users, user)
       addUnique(d.hosts, host)
     }
     if (user !== undefined) {
-      const d = this.get('user', user, ts)
-      count(d)
+      const d = this.get('user', user, ts, type, sev)
       addUnique(d.hosts, host)
       addUnique(d.hosts, dst)
     }
     if (host !== undefined) {
-      const d = this.get('host', host, ts)
-      count(d)
+      const d = this.get('host', host, ts, type, sev)
       addUnique(d.users, user)
       addUnique(d.ports, port)
     }
   }
 
   result(): ProfileDelta[] {
-    return [...this.map.values()]
+    const out: ProfileDelta[] = []
+    for (const m of Object.values(this.maps)) for (const d of m.values()) out.push(d)
+    return out
   }
 }
