@@ -9,6 +9,10 @@ import { cidrTester } from '../transforms/detect/sigma/compile.js'
 import { RFC1918_AND_LOCAL } from '../transforms/profile/store.js'
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
+/** A list of paths: an array, or one string separated by the platform's delimiter (":"); resolved to absolute paths. */
+const paths = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(path.delimiter)).map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)))
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
 const bytes = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const n = parseBytes(v)
@@ -105,10 +109,7 @@ export const configSchema = z
     detect: z
       .object({
         builtinRules: bool.default(true),
-        sigmaRulesDirs: z
-          .union([z.string(), z.array(z.string())])
-          .transform((v) => (Array.isArray(v) ? v : v.split(path.delimiter)).map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)))
-          .default([]),
+        sigmaRulesDirs: paths.default([]),
       })
       .strict()
       .prefault({}),
@@ -136,10 +137,7 @@ export const configSchema = z
     incident: z
       .object({
         windowMs: int(1000, 30 * 86_400_000).default(30 * 60_000),
-        threatIntelFiles: z
-          .union([z.string(), z.array(z.string())])
-          .transform((v) => (Array.isArray(v) ? v : v.split(path.delimiter)).map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)))
-          .default([]),
+        threatIntelFiles: paths.default([]),
       })
       .strict()
       .prefault({}),
