@@ -30,6 +30,12 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
       if (rules.errors.length > 0) app.log.warn({ ...log, first_errors: rules.errors.slice(0, 5) }, 'Sigma rules loaded; some could not be compiled (listed at /api/stats)')
       else app.log.info(log, 'Sigma rules loaded')
     }
+    const intel = pipeline.analyzer.intel
+    if (config.incident.threatIntelFiles.length > 0) {
+      const log = { files: config.incident.threatIntelFiles, entries: intel.entries, errors: intel.errors.length }
+      if (intel.errors.length > 0) app.log.warn({ ...log, first_errors: intel.errors.slice(0, 5) }, 'threat-intel lists loaded; some lines were skipped')
+      else app.log.info(log, 'threat-intel lists loaded')
+    }
     if (applied.length > 0) app.log.info({ applied }, 'applied ClickHouse migrations')
     if (replayed > 0) app.log.warn({ rows: replayed }, 'storing rows acknowledged before an unclean stop (from the disk buffer)')
     await app.listen({ host: config.host, port: config.port })
