@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { randomUUID } from 'node:crypto'
-import type { Config, Pipeline, Store, Telemetry } from '@watchfloor/pipeline'
+import type { Config, KafkaProducer, KafkaSource, Pipeline, Store, Telemetry } from '@watchfloor/pipeline'
 import { WatchfloorError } from '@watchfloor/pipeline'
 import ingestRoutes from './routes/ingest.js'
 import healthRoutes from './routes/health.js'
@@ -20,6 +20,8 @@ export interface AppDeps {
   pipeline: Pipeline
   store: Store
   telemetry: Telemetry
+  /** Present when KAFKA_BROKERS is set: HTTP ingest produces, the source consumes. */
+  kafka?: { producer: KafkaProducer; source: KafkaSource | undefined }
 }
 
 declare module 'fastify' {

@@ -4,7 +4,7 @@
  * stop accepting, finish in-flight requests (each is stored before its answer), flush sinks.
  */
 import type { FastifyInstance } from 'fastify'
-import { Pipeline, Telemetry, loadConfig, migrate, openStore, type Config, type Store } from '@watchfloor/pipeline'
+import { KafkaProducer, KafkaSource, Pipeline, Telemetry, loadConfig, migrate, openStore, type Config, type Store } from '@watchfloor/pipeline'
 import { buildApp } from './app.js'
 
 export interface Running {
@@ -24,7 +24,8 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
     pipeline = new Pipeline(config, store, telemetry)
     const replayed = pipeline.open()
     const rules = await pipeline.warmUp()
-    const app = await buildApp({ config, pipeline, store, telemetry })
+    const kafka = config.kafka.brokers.length > 0 ? { producer: new KafkaProducer(config), source: config.kafka.consume ? new KafkaSource(config, pipeline, telemetry) : undefined } : undefined
+    const app = await buildApp({ config, pipeline, store, telemetry, ...(kafka ? { kafka } : {}) })
     if (rules) {
       const log = { rules: rules.rules, compiled: rules.compiled, failed: rules.errors.length, dirs: pipeline.ruleDirs }
       if (rules.errors.length > 0) app.log.warn({ ...log, first_errors: rules.errors.slice(0, 5) }, 'Sigma rules loaded; some could not be compiled (listed at /api/stats)')
@@ -39,6 +40,24 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
     if (applied.length > 0) app.log.info({ applied }, 'applied ClickHouse migrations')
     if (replayed > 0) app.log.warn({ rows: replayed }, 'storing rows acknowledged before an unclean stop (from the disk buffer)')
     await app.listen({ host: config.host, port: config.port })
+    let kafkaStopped = false
+    if (kafka?.source) {
+      const source = kafka.source
+      // Keep trying in the background while the broker is unreachable; ingest over HTTP still answers.
+      const startSource = async (): Promise<void> => {
+        while (!kafkaStopped) {
+          try {
+            await source.start()
+            app.log.info({ brokers: config.kafka.brokers, topics: config.kafka.topics, group: config.kafka.groupId }, 'consuming from Kafka')
+            return
+          } catch (err) {
+            app.log.error({ err: (err as Error).message }, 'Kafka consumer could not start; retrying in 5 s')
+            await new Promise((r) => setTimeout(r, 5000))
+          }
+        }
+      }
+      void startSource()
+    }
     const addr = app.server.address()
     const port = typeof addr === 'object' && addr ? addr.port : config.port
     const host = config.host.includes(':') ? `[${config.host}]` : config.host
@@ -47,8 +66,11 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
     const p = pipeline
     const stop = () =>
       (stopping ??= (async () => {
+        kafkaStopped = true
+        await kafka?.source?.stop().catch(() => undefined) // finish and commit the batch in progress
         await app.close()
         await p.drain()
+        await kafka?.producer.close().catch(() => undefined)
         await store.close()
       })())
     return { app, pipeline, store, url, stop }

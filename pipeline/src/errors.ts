@@ -17,6 +17,7 @@ export const ERRORS = {
   // capacity (retryable: try again later)
   PIPELINE_SATURATED: { canRetry: true, http: 503, message: 'pipeline is saturated' },
   PIPELINE_STOPPING: { canRetry: true, http: 503, message: 'pipeline is shutting down' },
+  KAFKA_UNAVAILABLE: { canRetry: true, http: 503, message: 'Kafka did not acknowledge the records' },
   SINK_WRITE_FAILED: { canRetry: true, http: 503, message: 'storage write failed' },
   WORKER_FAILED: { canRetry: true, http: 503, message: 'worker task failed' },
   // configuration

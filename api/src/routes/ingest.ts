@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { WatchfloorError, type Framing } from '@watchfloor/pipeline'
+import { WatchfloorError, frameForKafka, type Framing } from '@watchfloor/pipeline'
 
 const JSON_TYPES = new Set(['application/json', 'text/json'])
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonlines', 'application/x-jsonlines', 'application/json-lines', 'application/jsonl'])
@@ -68,6 +68,26 @@ const ingestRoutes: FastifyPluginAsync = async (app) => {
       if (!framing) {
         app.deps.telemetry.component('http', 'source').drop('unsupported_media_type')
         throw new WatchfloorError('INGEST_UNSUPPORTED_MEDIA_TYPE', `${String(contentType)}; use application/json, application/x-ndjson, text/csv or text/plain`)
+      }
+      const kafka = app.deps.kafka
+      if (kafka !== undefined) {
+        // Kafka is the transport: the records go to the input topic; 202 once the broker has them.
+        if (app.deps.pipeline.isStopping) throw new WatchfloorError('PIPELINE_STOPPING')
+        const counters = app.deps.telemetry.component('http', 'source')
+        const framed = frameForKafka(body, framing, app.deps.config.ingest)
+        const meta = { source: 'http', requestId: req.id, contentType: contentType ?? '' }
+        if (framed.failure) {
+          await app.deps.pipeline.deadLetters_(meta, [{ index: -1, code: framed.failure.code, reason: framed.failure.reason, raw: body }])
+          counters.drop(framed.failure.code.toLowerCase())
+          return reply.status(400).send({ accepted: 0, rejected: 0, ids: [], errors: [], error: { code: framed.failure.code, message: framed.failure.reason } })
+        }
+        const ids = framed.records.length > 0 ? await kafka.producer.send(framed.records) : []
+        await app.deps.pipeline.deadLetters_(meta, framed.rejected)
+        counters.received += framed.records.length + framed.rejected.length
+        counters.sent += framed.records.length
+        for (const r of framed.rejected) counters.drop(r.code.toLowerCase())
+        const errors = framed.rejected.map((r) => ({ index: r.index, ...(r.line !== undefined ? { line: r.line } : {}), code: r.code, reason: r.reason }))
+        return reply.status(errors.length > 0 ? 400 : 202).send({ accepted: ids.length, rejected: errors.length, ids, errors })
       }
       const outcome = await app.deps.pipeline.ingest({ body, framing, source: 'http', requestId: req.id, contentType: contentType ?? '' })
       const payload = { accepted: outcome.accepted, rejected: outcome.rejected, ids: outcome.ids, errors: outcome.errors }

@@ -51,6 +51,7 @@ const statsRoutes: FastifyPluginAsync = async (app) => {
           ? { sigma_rules: pipeline.ruleStats.rules, compiled: pipeline.ruleStats.compiled, correlations: pipeline.ruleStats.correlations, failed: pipeline.ruleStats.errors.length, errors: pipeline.ruleStats.errors.slice(0, 100), rule_dirs: pipeline.ruleDirs, correlation_groups: pipeline.analyzer.correlator?.groups ?? 0 }
           : { sigma_rules: 0, compiled: 0, correlations: 0, failed: 0, errors: [], rule_dirs: [], note: 'detection off (DETECT_BUILTIN_RULES=false and no SIGMA_RULES_DIRS)' },
         pipeline: { ...telemetry.snapshot(), decode: pipeline.decodeTotals() },
+        ...(app.deps.kafka?.source ? { kafka: app.deps.kafka.source.status() } : {}),
       }
     },
   )

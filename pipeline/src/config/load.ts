@@ -81,5 +81,9 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadOptions = 
 
 /** The config as it may be shown: secrets replaced. */
 export function redactConfig(config: Readonly<Config>): unknown {
-  return { ...config, clickhouse: { ...config.clickhouse, password: config.clickhouse.password ? '***' : '' } }
+  return {
+    ...config,
+    clickhouse: { ...config.clickhouse, password: config.clickhouse.password ? '***' : '' },
+    kafka: { ...config.kafka, saslPassword: config.kafka.saslPassword ? '***' : '' },
+  }
 }

@@ -13,6 +13,8 @@ const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no
 const paths = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(path.delimiter)).map((d) => d.trim()).filter(Boolean).map((d) => path.resolve(d)))
+/** A comma-separated list (or an array) of non-empty strings. */
+const list = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
 const bytes = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const n = parseBytes(v)
@@ -59,6 +61,19 @@ export const OPTIONS = [
   ['profile.flushMs', 'PROFILE_FLUSH_MS', 'How often changed profiles are written to ClickHouse, in ms.'],
   ['incident.windowMs', 'INCIDENT_WINDOW_MS', 'An alert joins an open incident that shares an entity and had an alert at most this long before (event time), in ms.'],
   ['incident.threatIntelFiles', 'THREAT_INTEL_FILES', 'Local threat-intel lists (separated by ":"): plain text, one IP or CIDR per line, "#" comments. Addresses on a list make incidents more severe.'],
+  ['kafka.brokers', 'KAFKA_BROKERS', 'Kafka bootstrap brokers (host:port, comma separated). Set: consume KAFKA_TOPICS, and POST /api/ingest produces to KAFKA_INPUT_TOPIC. Empty: no Kafka.'],
+  ['kafka.topics', 'KAFKA_TOPICS', 'Topics to consume (comma separated).'],
+  ['kafka.groupId', 'KAFKA_GROUP_ID', 'Consumer group id; several Watchfloor processes in one group share the partitions.'],
+  ['kafka.clientId', 'KAFKA_CLIENT_ID', 'Kafka client id.'],
+  ['kafka.inputTopic', 'KAFKA_INPUT_TOPIC', 'Topic POST /api/ingest produces to (default: the first of KAFKA_TOPICS).'],
+  ['kafka.deadLetterTopic', 'KAFKA_DEAD_LETTER_TOPIC', 'Topic for messages that cannot be decoded (reason in headers).'],
+  ['kafka.fromBeginning', 'KAFKA_FROM_BEGINNING', 'A new consumer group starts at the earliest offset (true) or the latest (false).'],
+  ['kafka.consume', 'KAFKA_CONSUME', 'Consume KAFKA_TOPICS in this process (false: only produce from HTTP ingest).'],
+  ['kafka.ssl', 'KAFKA_SSL', 'Connect with TLS.'],
+  ['kafka.sslCaFile', 'KAFKA_SSL_CA_FILE', 'CA certificate (PEM) to verify the brokers with (TLS).'],
+  ['kafka.saslMechanism', 'KAFKA_SASL_MECHANISM', 'SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: no SASL).'],
+  ['kafka.saslUsername', 'KAFKA_SASL_USERNAME', 'SASL user name.'],
+  ['kafka.saslPassword', 'KAFKA_SASL_PASSWORD', 'SASL password. Never logged.'],
   ['buffer.enabled', 'BUFFER_ENABLED', 'Acknowledge once rows are in the local disk buffer (true) or only after the ClickHouse insert (false).'],
   ['buffer.maxBytes', 'BUFFER_MAX_BYTES', 'Acknowledged bytes not yet in ClickHouse above which ingest answers 503 (the disk buffer backlog).'],
   ['buffer.flushRows', 'BUFFER_FLUSH_ROWS', 'Rows that trigger a ClickHouse insert from the disk buffer.'],
@@ -138,6 +153,24 @@ export const configSchema = z
       .object({
         windowMs: int(1000, 30 * 86_400_000).default(30 * 60_000),
         threatIntelFiles: paths.default([]),
+      })
+      .strict()
+      .prefault({}),
+    kafka: z
+      .object({
+        brokers: list.default([]),
+        topics: list.default(['watchfloor-events']),
+        groupId: z.string().min(1).default('watchfloor'),
+        clientId: z.string().min(1).default('watchfloor'),
+        inputTopic: z.string().default(''),
+        deadLetterTopic: z.string().min(1).default('watchfloor-dead-letters'),
+        fromBeginning: bool.default(true),
+        consume: bool.default(true),
+        ssl: bool.default(false),
+        sslCaFile: z.string().default(''),
+        saslMechanism: z.enum(['', 'plain', 'scram-sha-256', 'scram-sha-512']).default(''),
+        saslUsername: z.string().default(''),
+        saslPassword: z.string().default(''),
       })
       .strict()
       .prefault({}),

@@ -42,6 +42,7 @@ export type GaugeFn = () => number
 export class Telemetry {
   readonly components = new Map<string, ComponentCounters>()
   private readonly gauges = new Map<string, { help: string; fn: GaugeFn }>()
+  private readonly labeled = new Map<string, { help: string; fn: () => Array<{ labels: Record<string, string>; value: number }> }>()
   readonly startedAt = Date.now()
 
   component(name: string, kind: ComponentKind): ComponentCounters {
@@ -55,6 +56,11 @@ export class Telemetry {
 
   gauge(name: string, help: string, fn: GaugeFn): void {
     this.gauges.set(name, { help, fn })
+  }
+
+  /** A gauge with one value per label set (e.g. consumer lag per topic and partition). */
+  labeledGauge(name: string, help: string, fn: () => Array<{ labels: Record<string, string>; value: number }>): void {
+    this.labeled.set(name, { help, fn })
   }
 
   snapshot(): { uptime_seconds: number; components: Record<string, unknown>; gauges: Record<string, number> } {
@@ -84,6 +90,8 @@ export class Telemetry {
     )
     metric('watchfloor_component_errors_total', 'Operational errors in the component.', 'counter', all.map((c) => [`{${lbl(c)}}`, c.errors]))
     for (const [name, g] of this.gauges) metric(`watchfloor_${name}`, g.help, 'gauge', [['', g.fn()]])
+    for (const [name, g] of this.labeled)
+      metric(`watchfloor_${name}`, g.help, 'gauge', g.fn().map((r) => [`{${Object.entries(r.labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`, r.value]))
     metric('watchfloor_uptime_seconds', 'Seconds since start.', 'gauge', [['', Math.round((Date.now() - this.startedAt) / 1000)]])
     return lines.join('\n') + '\n'
   }

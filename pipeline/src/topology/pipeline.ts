@@ -19,7 +19,7 @@ import { WatchfloorError, type ErrorCode } from '../errors.js'
 import { ClickHouseSink, type Sink } from '../sinks/clickhouse/sink.js'
 import type { Store } from '../sinks/clickhouse/client.js'
 import { Telemetry, type ComponentCounters } from '../telemetry/counters.js'
-import type { Framing, RuleStats, TransformFailure, TransformResult, TransformTask } from '../workers/task.js'
+import type { Framing, FramedRecord, RuleStats, TransformFailure, TransformResult, TransformTask } from '../workers/task.js'
 import { alertRow } from '../transforms/detect/alerts.js'
 import { ruleDirs } from '../transforms/detect/builtin.js'
 import { ClickHouseProfiles } from '../transforms/profile/persist.js'
@@ -31,6 +31,8 @@ import { DiskBuffer, type BufferTable } from '../buffers/disk.js'
 export interface IngestRequest {
   body: string
   framing: Framing
+  /** With framing `records`: records already framed by the source (Kafka messages), with their ids. */
+  records?: FramedRecord[]
   /** Source component name: http, kafka, file. */
   source: string
   requestId: string
@@ -200,10 +202,17 @@ export class Pipeline {
     if (this.stopping) throw new WatchfloorError('PIPELINE_STOPPING')
     const ingested = new Date().toISOString()
     const base = { source: req.source, ingested, maxRecordBytes: this.config.ingest.maxRecordBytes, maxDepth: this.config.ingest.maxDepth, sigmaRulesDirs: this.ruleDirs, profile: this.config.profile.enabled }
-    const tasks: TransformTask[] =
-      req.framing === 'ndjson' || req.framing === 'text'
-        ? chunkLines(req.body, this.config.pipeline.batchRecords).map((c) => ({ ...base, framing: req.framing, text: c.text, firstLine: c.firstLine, lines: c.lines }))
-        : [{ ...base, framing: req.framing, text: req.body, firstLine: 1 }]
+    const batch = this.config.pipeline.batchRecords
+    let tasks: TransformTask[]
+    if (req.framing === 'ndjson' || req.framing === 'text') tasks = chunkLines(req.body, batch).map((c) => ({ ...base, framing: req.framing, text: c.text, firstLine: c.firstLine, lines: c.lines }))
+    else if (req.framing === 'records') {
+      const records = req.records ?? []
+      tasks = []
+      for (let i = 0; i < records.length; i += batch) {
+        const chunk = records.slice(i, i + batch)
+        tasks.push({ ...base, framing: 'records', text: '', records: chunk, firstLine: 1, lines: chunk.length })
+      }
+    } else tasks = [{ ...base, framing: req.framing, text: req.body, firstLine: 1 }]
     const estimate = tasks.reduce((n, t) => n + (t.lines ?? Math.max(1, Math.ceil(t.text.length / 512))), 0)
     if (this.buffer.isFull) {
       this.telemetry.component(req.source, 'source').drop('saturated', estimate)
@@ -249,18 +258,7 @@ export class Pipeline {
     )
     const outcome: IngestOutcome = { accepted: 0, rejected: 0, ids: [], errors: [] }
     const dead: string[] = []
-    const deadRow = (index: number, code: string, reason: string, raw: string) =>
-      JSON.stringify({
-        id: randomUUID(),
-        received_at: ingested.replace('T', ' ').slice(0, 23),
-        source: req.source,
-        request_id: req.requestId,
-        record_index: index,
-        code,
-        reason,
-        content_type: req.contentType,
-        raw,
-      })
+    const deadRow = (index: number, code: string, reason: string, raw: string) => deadLetterRow(req, ingested, index, code, reason, raw)
     let offset = 0
     for (const res of results) {
       if (!res.ok) {
@@ -291,6 +289,14 @@ export class Pipeline {
     return outcome
   }
 
+  /** Keeps records refused before the workers (e.g. framing for Kafka) in the dead-letter table. */
+  async deadLetters_(req: Pick<IngestRequest, 'source' | 'requestId' | 'contentType'>, rejected: ReadonlyArray<{ index: number; code: string; reason: string; raw: string }>): Promise<void> {
+    if (rejected.length === 0) return
+    const ingested = new Date().toISOString()
+    const rows = rejected.map((r) => deadLetterRow(req, ingested, r.index, r.code, r.reason, r.raw))
+    await this.store_('dead_letters', Buffer.from(rows.join('\n') + '\n'), rows.length)
+  }
+
   /** Stops taking work, waits for in-flight batches to be stored, then stops the workers. */
   async drain(timeoutMs = this.config.shutdownTimeoutMs): Promise<boolean> {
     this.stopping = true
@@ -304,4 +310,18 @@ export class Pipeline {
     await this.pool.destroy()
     return drained
   }
+}
+
+function deadLetterRow(req: Pick<IngestRequest, 'source' | 'requestId' | 'contentType'>, ingested: string, index: number, code: string, reason: string, raw: string): string {
+  return JSON.stringify({
+    id: randomUUID(),
+    received_at: ingested.replace('T', ' ').slice(0, 23),
+    source: req.source,
+    request_id: req.requestId,
+    record_index: index,
+    code,
+    reason,
+    content_type: req.contentType,
+    raw,
+  })
 }

@@ -13,6 +13,7 @@ import { jsonErrorPosition, valueExceedsDepth } from '../sources/framing/json.js
 import type { FramedRecord, TaskAlert, TaskSignal, TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
 import { SigmaEngine } from '../transforms/detect/sigma/engine.js'
 import { DeltaCollector } from '../transforms/profile/delta.js'
+import { stableId } from '../transforms/detect/alerts.js'
 
 /** Rules are compiled once per worker thread and kept for every later task naming the same directories. */
 let loaded: { key: string; engine: SigmaEngine } | undefined
@@ -117,12 +118,17 @@ class Collector {
     this.deltas = task.profile ? new DeltaCollector() : undefined
   }
 
-  /** The id for the next record: fixed by the source (replay) or a fresh UUID. */
-  private nextId: string | undefined
+  /**
+   * Ids fixed by the source (replay: input and line; Kafka: topic, partition, offset): the first
+   * record of a framed record takes the id, more records from it (a JSON array, CloudTrail
+   * `Records`) take ids derived from it, so a re-delivery gives the same ids. Else a fresh UUID.
+   */
+  private idBase: string | undefined
+  private idSeq = 0
 
   ctx(): DecodeContext {
-    this.id = this.nextId ?? randomUUID()
-    this.nextId = undefined
+    if (this.idBase === undefined) this.id = randomUUID()
+    else this.id = this.idSeq++ === 0 ? this.idBase : stableId(`${this.idBase}/${this.idSeq - 1}`)
     return { id: this.id, ingested: this.task.ingested, source: this.task.source }
   }
 
@@ -153,7 +159,7 @@ class Collector {
       return this.reject('INGEST_MALFORMED_JSON', `malformed JSON${jsonErrorPosition(err)}`, raw, line)
     }
     if (valueExceedsDepth(value, this.task.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, raw, line)
-    const expanded = expandRecords(value)
+    const expanded = Array.isArray(value) ? value : expandRecords(value)
     if (expanded) {
       for (const item of expanded) this.value(item, undefined, line)
       return
@@ -170,12 +176,13 @@ class Collector {
 
   /** A record its source already framed, with the id it must get (deterministic replay). */
   framed(r: FramedRecord): void {
-    this.nextId = r.id
+    this.idBase = r.id
+    this.idSeq = 0
     if (r.kind === 'json') this.jsonLine(r.raw, undefined)
     else if (r.kind === 'text') this.textLine(r.raw, undefined)
     else if (r.cells) this.decoded(decodeCsvRow(r.cells, this.ctx()), r.raw, undefined, r.cells)
     else this.reject('RECORD_CSV_MISMATCH', 'CSV row does not match the header', r.raw)
-    this.nextId = undefined
+    this.idBase = undefined
   }
 
   private textLine(raw: string, line: number | undefined): void {
