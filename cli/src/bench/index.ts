@@ -2,6 +2,7 @@
 import { benchIngest } from './ingest.js'
 import { benchDetect } from './detect.js'
 import { benchProfiles } from './profiles.js'
+import { benchKafka } from './kafka.js'
 
 export async function runBench(args: string[]): Promise<number> {
   const [what, ...rest] = args
@@ -12,8 +13,10 @@ export async function runBench(args: string[]): Promise<number> {
       return benchDetect(rest)
     case 'profiles':
       return benchProfiles(rest)
+    case 'kafka':
+      return benchKafka(rest)
     default:
-      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed]\n       watchfloor bench detect [--events N]\n       watchfloor bench profiles [--ips N]\n')
+      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed]\n       watchfloor bench detect [--events N]\n       watchfloor bench profiles [--ips N]\n       watchfloor bench kafka [--events N]\n')
       return 2
   }
 }
