@@ -31,7 +31,7 @@ beforeAll(async () => {
   kafka = new Kafka({ clientId: 'test', brokers: [broker.broker], logLevel: logLevel.NOTHING })
   producer = kafka.producer({ allowAutoTopicCreation: true })
   await producer.connect()
-}, 180_000)
+}, 300_000) // the first run fetches the broker's jars with Maven
 
 afterAll(async () => {
   await producer?.disconnect().catch(() => undefined)
