@@ -190,11 +190,21 @@ export async function replay(argv: string[]): Promise<number> {
     base += batch.length
   }
   for (const s of [out, alertsOut]) await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))
+  const alertsOfIncident = new Map<string, string[]>()
+  for (const { line } of alertOut) {
+    const id = line.id as string
+    const inc = incidentOfAlert.get(id)
+    if (inc === undefined) continue
+    const list = alertsOfIncident.get(inc)
+    if (list === undefined) alertsOfIncident.set(inc, [id])
+    else list.push(id)
+  }
   const incidentLines = [...incidents.values()]
     .sort((a, b) => a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id))
     .map((inc) => {
       const recs = [...(incidentRecords.get(inc.id) ?? [])].sort((x, y) => x - y).map((i) => ({ input: records[i]!.input, line: records[i]!.line }))
-      return JSON.stringify({ ...inc, attack: inc.verdict.attack, records: recs }) + '\n'
+      // every alert of the incident (the live incident keeps the first 200 ids; its count is exact)
+      return JSON.stringify({ ...inc, alert_ids: alertsOfIncident.get(inc.id) ?? inc.alert_ids, attack: inc.verdict.attack, records: recs }) + '\n'
     })
   writeFileSync(path.join(args.out, 'incidents.ndjson'), incidentLines.join(''))
   const sortKeys = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)))

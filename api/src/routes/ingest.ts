@@ -77,12 +77,12 @@ const ingestRoutes: FastifyPluginAsync = async (app) => {
         const framed = frameForKafka(body, framing, app.deps.config.ingest)
         const meta = { source: 'http', requestId: req.id, contentType: contentType ?? '' }
         if (framed.failure) {
-          await app.deps.pipeline.deadLetters_(meta, [{ index: -1, code: framed.failure.code, reason: framed.failure.reason, raw: body }])
+          await app.deps.pipeline.storeDeadLetters(meta, [{ index: -1, code: framed.failure.code, reason: framed.failure.reason, raw: body }])
           counters.drop(framed.failure.code.toLowerCase())
           return reply.status(400).send({ accepted: 0, rejected: 0, ids: [], errors: [], error: { code: framed.failure.code, message: framed.failure.reason } })
         }
         const ids = framed.records.length > 0 ? await kafka.producer.send(framed.records) : []
-        await app.deps.pipeline.deadLetters_(meta, framed.rejected)
+        await app.deps.pipeline.storeDeadLetters(meta, framed.rejected)
         counters.received += framed.records.length + framed.rejected.length
         counters.sent += framed.records.length
         for (const r of framed.rejected) counters.drop(r.code.toLowerCase())

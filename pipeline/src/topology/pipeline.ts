@@ -290,7 +290,7 @@ export class Pipeline {
   }
 
   /** Keeps records refused before the workers (e.g. framing for Kafka) in the dead-letter table. */
-  async deadLetters_(req: Pick<IngestRequest, 'source' | 'requestId' | 'contentType'>, rejected: ReadonlyArray<{ index: number; code: string; reason: string; raw: string }>): Promise<void> {
+  async storeDeadLetters(req: Pick<IngestRequest, 'source' | 'requestId' | 'contentType'>, rejected: ReadonlyArray<{ index: number; code: string; reason: string; raw: string }>): Promise<void> {
     if (rejected.length === 0) return
     const ingested = new Date().toISOString()
     const rows = rejected.map((r) => deadLetterRow(req, ingested, r.index, r.code, r.reason, r.raw))

@@ -35,8 +35,8 @@ export interface IncidentOptions {
 }
 
 const ORDER: readonly EntityKind[] = ['source_ip', 'user', 'host', 'destination_ip']
-const CAP_ALERTS = 1000
-const CAP_LINKS = 500
+const CAP_ALERTS = 200
+const CAP_LINKS = 100
 const CAP_ENTITIES = 200
 
 interface Open {
@@ -67,7 +67,7 @@ export class IncidentBuilder {
     private readonly profiles?: ProfileStore,
     private readonly intel?: ThreatIntel,
   ) {
-    this.maxOpen = opts.maxOpen ?? 100_000
+    this.maxOpen = opts.maxOpen ?? 20_000
   }
 
   get openCount(): number {
