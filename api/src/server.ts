@@ -23,6 +23,7 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
     const telemetry = new Telemetry()
     pipeline = new Pipeline(config, store, telemetry)
     const replayed = pipeline.open()
+    const reopened = await pipeline.restoreIncidents()
     const rules = await pipeline.warmUp()
     const kafka = config.kafka.brokers.length > 0 ? { producer: new KafkaProducer(config), source: config.kafka.consume ? new KafkaSource(config, pipeline, telemetry) : undefined } : undefined
     const app = await buildApp({ config, pipeline, store, telemetry, ...(kafka ? { kafka } : {}) })
@@ -38,6 +39,7 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
       else app.log.info(log, 'threat-intel lists loaded')
     }
     if (applied.length > 0) app.log.info({ applied }, 'applied ClickHouse migrations')
+    if (reopened > 0) app.log.info({ incidents: reopened }, 'reopened the incidents a previous run left open')
     if (replayed > 0) app.log.warn({ rows: replayed }, 'storing rows acknowledged before an unclean stop (from the disk buffer)')
     await app.listen({ host: config.host, port: config.port })
     let kafkaStopped = false

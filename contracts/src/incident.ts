@@ -48,5 +48,22 @@ export interface Incident {
   links: GroupingLink[]
   /** Events the alerts fired on (ids; capped). */
   event_ids: string[]
+  /** Per rule: what the triager weighs (kept so an incident can be restored after a restart). */
+  rules: Record<string, IncidentRule>
+  /** Alerts per source address (the most frequent is the incident's main address). */
+  source_ips: Record<string, number>
   version: number
+}
+
+export interface IncidentRule {
+  title: string
+  level: string
+  severity: string
+  techniques: string[]
+  tactics: string[]
+  named_tactics: string[]
+  correlation: boolean
+  count: number
+  /** Id of the rule's first alert in the incident. */
+  first_alert: string
 }

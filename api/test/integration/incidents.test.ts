@@ -17,7 +17,8 @@ afterAll(async () => {
 })
 
 const start = () => startServer(loadConfig({ env: {}, overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 } } }))
-const fail = (h: number, s: number, user = 'root') => `Nov 23 ${String(h).padStart(2, '0')}:00:${String(s).padStart(2, '0')} web1 sshd[${4000 + s}]: Failed password for ${user} from 203.0.113.66 port ${40000 + s} ssh2`
+const fail = (h: number, s: number, user = 'root', m = 0) =>
+  `Nov 23 ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')} web1 sshd[${4000 + s}]: Failed password for ${user} from 203.0.113.66 port ${40000 + s} ssh2`
 const get = async (url: string) => {
   const r = await fetch(url)
   return { status: r.status, json: (await r.json()) as any }
@@ -62,10 +63,24 @@ describe('incidents and profiles', () => {
     server = await start()
     const before = await get(`${server.url}/api/ip/203.0.113.66/profile`)
     expect(before.json.events).toBe(24)
-    expect((await post(`${server.url}/api/ingest`, fail(12, 0, 'oracle'), 'text/plain')).status).toBe(202)
+    expect((await post(`${server.url}/api/ingest`, fail(11, 50, 'oracle'), 'text/plain')).status).toBe(202)
     const after = await get(`${server.url}/api/ip/203.0.113.66/profile`)
     expect(after.json.events).toBe(25)
     expect(after.json.users).toEqual(['admin', 'oracle', 'root'])
     expect(after.json.techniques).toContain('T1110.001')
+  })
+
+  it('reopens the incidents left open, so a burst after the restart joins its incident', async () => {
+    const before = await get(`${server!.url}/api/incidents?source_ip=203.0.113.66`)
+    expect(before.json.total).toBe(2)
+    const latest = before.json.incidents[0]
+    // 11:01, a minute after the second incident's last alert (the window is 30 min)
+    const burst = Array.from({ length: 10 }, (_, i) => fail(11, i, 'admin', 1)).join('\n')
+    expect((await post(`${server!.url}/api/ingest`, burst, 'text/plain')).status).toBe(202)
+    const after = await get(`${server!.url}/api/incidents?source_ip=203.0.113.66`)
+    expect(after.json.total).toBe(2)
+    const same = after.json.incidents.find((i: { id: string }) => i.id === latest.id)
+    expect(same.alert_count).toBe(2)
+    expect(Object.values(same.fingerprints as Record<string, { count: number }>)[0]!.count).toBe(2)
   })
 })

@@ -9,6 +9,7 @@
  * `maxPendingRecords` new work is refused with PIPELINE_SATURATED (retryable), so memory
  * stays bounded and producers slow down instead of the process falling over.
  */
+import type { Incident } from '@watchfloor/contracts'
 import { existsSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
@@ -170,6 +171,21 @@ export class Pipeline {
       this.profileTimer.unref()
     }
     return replayed
+  }
+
+  /**
+   * Reopens the incidents of a previous run that were active within INCIDENT_WINDOW_MS of the
+   * latest one (and not closed), so alerts after a restart join them. Returns how many.
+   */
+  async restoreIncidents(): Promise<number> {
+    const rs = await this.store.client.query({
+      query:
+        "SELECT doc FROM incidents FINAL WHERE status NOT IN ('closed', 'dismissed') AND last_seen >= (SELECT max(last_seen) FROM incidents) - toIntervalSecond({sec:UInt32}) ORDER BY last_seen LIMIT 20000",
+      query_params: { sec: Math.ceil(this.config.incident.windowMs / 1000) },
+      format: 'JSONEachRow',
+    })
+    const docs = (await rs.json<{ doc: string }>()).map((r) => JSON.parse(r.doc) as Incident)
+    return this.analyzer.incidents.restore(docs)
   }
 
   /** Writes changed profiles to ClickHouse (one flush at a time; a failure is retried at the next tick). */

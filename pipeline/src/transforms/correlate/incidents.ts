@@ -163,6 +163,8 @@ export class IncidentBuilder {
       fingerprints: { [fp]: { rule_id: a.rule.id, count: 1, first_seen: a.timestamp, last_seen: a.timestamp } },
       links: [{ alert_id: a.id, rule: { id: a.rule.id, title: a.rule.title }, reason: 'first', gap_ms: 0 }],
       event_ids: [],
+      rules: {},
+      source_ips: {},
       version: 0,
     }
     const o: Open = { inc, lastMs: ms, alerts: new Map(), ips: new Map() }
@@ -194,8 +196,35 @@ export class IncidentBuilder {
     if (a.entities.source_ip) o.ips.set(a.entities.source_ip, (o.ips.get(a.entities.source_ip) ?? 0) + 1)
   }
 
+  /**
+   * Open again the incidents a previous run left open (e.g. read back from ClickHouse at start):
+   * later alerts sharing their entities join them instead of opening new incidents.
+   */
+  restore(incidents: readonly Incident[]): number {
+    let n = 0
+    for (const inc of incidents) {
+      if (this.open.has(inc.id) || inc.rules === undefined) continue
+      const alerts = new Map<string, TriageAlert>()
+      for (const [id, r] of Object.entries(inc.rules))
+        alerts.set(id, { id: r.first_alert, rule: { id, title: r.title, level: r.level }, severity: r.severity, techniques: r.techniques, tactics: r.tactics, namedTactics: r.named_tactics, correlation: r.correlation, count: r.count })
+      const o: Open = { inc, lastMs: Date.parse(inc.last_seen), alerts, ips: new Map(Object.entries(inc.source_ips ?? {})) }
+      this.open.set(inc.id, o)
+      for (const k of inc.entities) {
+        let s = this.byEntity.get(k)
+        if (s === undefined) this.byEntity.set(k, (s = new Set()))
+        s.add(inc.id)
+      }
+      n++
+    }
+    return n
+  }
+
   private retriage(o: Open): void {
     const inc = o.inc
+    inc.rules = Object.fromEntries(
+      [...o.alerts].map(([id, a]) => [id, { title: a.rule.title, level: a.rule.level, severity: a.severity, techniques: [...a.techniques], tactics: [...a.tactics], named_tactics: [...a.namedTactics], correlation: a.correlation, count: a.count, first_alert: a.id }]),
+    )
+    inc.source_ips = Object.fromEntries([...o.ips].sort((x, y) => y[1] - x[1]).slice(0, 50))
     let ip: { address: string; internal: boolean; risk_score: number; lists: string[] } | null = null
     const main = [...o.ips].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0]?.[0]
     if (main !== undefined)
