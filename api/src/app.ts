@@ -12,6 +12,9 @@ import { WatchfloorError } from '@watchfloor/pipeline'
 import ingestRoutes from './routes/ingest.js'
 import healthRoutes from './routes/health.js'
 import statsRoutes from './routes/stats.js'
+import actionRoutes from './routes/actions.js'
+import tokenRoutes from './routes/tokens.js'
+import type { TokenStore } from './auth.js'
 import profileRoutes from './routes/profiles.js'
 import incidentRoutes from './routes/incidents.js'
 
@@ -20,6 +23,8 @@ export interface AppDeps {
   pipeline: Pipeline
   store: Store
   telemetry: Telemetry
+  /** API tokens (hashes) and their roles. */
+  tokens: TokenStore
   /** Present when KAFKA_BROKERS is set: HTTP ingest produces, the source consumes. */
   kafka?: { producer: KafkaProducer; source: KafkaSource | undefined }
 }
@@ -84,7 +89,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'ingest', description: 'Send events' },
         { name: 'incidents', description: 'Incidents to triage' },
         { name: 'operations', description: 'Health, statistics, metrics' },
+        { name: 'profiles', description: 'Entity behavioural profiles' },
+        { name: 'admin', description: 'API tokens' },
       ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token: Authorization: Bearer <token>' } } },
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -93,5 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(statsRoutes)
   await app.register(incidentRoutes)
   await app.register(profileRoutes)
+  await app.register(actionRoutes)
+  await app.register(tokenRoutes)
   return app
 }

@@ -6,12 +6,16 @@
 import type { FastifyInstance } from 'fastify'
 import { KafkaProducer, KafkaSource, Pipeline, Telemetry, loadConfig, migrate, openStore, type Config, type Store } from '@watchfloor/pipeline'
 import { buildApp } from './app.js'
+import { TokenStore } from './auth.js'
 
 export interface Running {
   app: FastifyInstance
   pipeline: Pipeline
   store: Store
   url: string
+  tokens: TokenStore
+  /** On the first start only: the admin token created then (printed once by `watchfloor start`). */
+  adminToken?: { file: string; token: string }
   stop(): Promise<void>
 }
 
@@ -26,7 +30,10 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
     const reopened = await pipeline.restoreIncidents()
     const rules = await pipeline.warmUp()
     const kafka = config.kafka.brokers.length > 0 ? { producer: new KafkaProducer(config), source: config.kafka.consume ? new KafkaSource(config, pipeline, telemetry) : undefined } : undefined
-    const app = await buildApp({ config, pipeline, store, telemetry, ...(kafka ? { kafka } : {}) })
+    const tokens = new TokenStore(store)
+    await tokens.load()
+    const adminToken = await tokens.bootstrap(config.dataDir)
+    const app = await buildApp({ config, pipeline, store, telemetry, tokens, ...(kafka ? { kafka } : {}) })
     if (rules) {
       const log = { rules: rules.rules, compiled: rules.compiled, failed: rules.errors.length, dirs: pipeline.ruleDirs }
       if (rules.errors.length > 0) app.log.warn({ ...log, first_errors: rules.errors.slice(0, 5) }, 'Sigma rules loaded; some could not be compiled (listed at /api/stats)')
@@ -39,6 +46,8 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
       else app.log.info(log, 'threat-intel lists loaded')
     }
     if (applied.length > 0) app.log.info({ applied }, 'applied ClickHouse migrations')
+    // the token itself is only in the file (mode 0600), never in the log
+    if (adminToken) app.log.warn({ file: adminToken.file }, 'first start: an admin API token was created; it is in this file, readable only by this user')
     if (reopened > 0) app.log.info({ incidents: reopened }, 'reopened the incidents a previous run left open')
     if (replayed > 0) app.log.warn({ rows: replayed }, 'storing rows acknowledged before an unclean stop (from the disk buffer)')
     await app.listen({ host: config.host, port: config.port })
@@ -75,7 +84,7 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
         await kafka?.producer.close().catch(() => undefined)
         await store.close()
       })())
-    return { app, pipeline, store, url, stop }
+    return { app, pipeline, store, url, tokens, ...(adminToken ? { adminToken } : {}), stop }
   } catch (err) {
     await pipeline?.drain(0).catch(() => undefined)
     await store.close().catch(() => undefined)
@@ -88,6 +97,7 @@ export async function runServer(config?: Readonly<Config>): Promise<number> {
   const running = await startServer(config)
   const { store, url } = running
   process.stdout.write(`Watchfloor is running at ${url}  (API docs: ${url}/docs, store: ${store.location})\n`)
+  if (running.adminToken) process.stdout.write(`First start: admin API token (shown this once; also in ${running.adminToken.file}, mode 0600):\n  ${running.adminToken.token}\n`)
   return await new Promise<number>((resolve) => {
     let signalled = false
     const onSignal = (sig: NodeJS.Signals) => {

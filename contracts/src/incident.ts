@@ -28,10 +28,28 @@ export interface Verdict {
   triager: string
 }
 
+/** Lifecycle: New -> In Progress -> Triaged -> Escalated -> Closed (reopen from Closed with a reason). */
+export const INCIDENT_STATUSES = ['new', 'in_progress', 'triaged', 'escalated', 'closed'] as const
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number]
+export const CLOSE_REASONS = ['true_positive', 'benign_positive', 'false_positive', 'duplicate'] as const
+export type CloseReason = (typeof CLOSE_REASONS)[number]
+
+export interface StatusChange {
+  at: string
+  by: string
+  from: IncidentStatus
+  to: IncidentStatus
+  reason?: string
+  close_reason?: CloseReason
+}
+
 export interface Incident {
   id: string
   title: string
-  status: 'new'
+  status: IncidentStatus
+  /** Every lifecycle change: who, when, from, to, why. */
+  status_history?: StatusChange[]
+  close_reason?: CloseReason
   created_at: string
   first_seen: string
   last_seen: string

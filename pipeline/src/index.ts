@@ -24,3 +24,4 @@ export { ProfileStore, RFC1918_AND_LOCAL, type ProfilePersistence } from './tran
 export { ClickHouseProfiles } from './transforms/profile/persist.js'
 export { KafkaSource, KafkaProducer, frameMessage, recordKey, kafkaClient, CSV_KEY, type PartitionState, type OutgoingRecord } from './sources/kafka/kafka.js'
 export { frameForKafka, type FramedForKafka } from './sources/kafka/frame.js'
+export { incidentRow, nextVersion } from './transforms/correlate/rows.js'

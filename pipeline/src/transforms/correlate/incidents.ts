@@ -248,6 +248,24 @@ export class IncidentBuilder {
     inc.version++
   }
 
+  /** An incident still open for grouping (the live object). */
+  get(id: string): Incident | undefined {
+    return this.open.get(id)?.inc
+  }
+
+  /**
+   * An analyst changed the incident's status: the in-memory incident takes it (so the pipeline's
+   * next versions carry it); a closed incident stops taking alerts (new ones open a new incident).
+   */
+  setStatus(id: string, apply: (inc: Incident) => void): Incident | undefined {
+    const o = this.open.get(id)
+    if (o === undefined) return undefined
+    apply(o.inc)
+    o.inc.version++
+    if (o.inc.status === 'closed') this.close(id)
+    return o.inc
+  }
+
   /** Links of an incident (tests). */
   linksOf(id: string): GroupingLink[] {
     return this.open.get(id)?.inc.links ?? []
