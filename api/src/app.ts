@@ -14,6 +14,7 @@ import healthRoutes from './routes/health.js'
 import statsRoutes from './routes/stats.js'
 import actionRoutes from './routes/actions.js'
 import tokenRoutes from './routes/tokens.js'
+import reportRoutes from './routes/reports.js'
 import type { TokenStore } from './auth.js'
 import profileRoutes from './routes/profiles.js'
 import incidentRoutes from './routes/incidents.js'
@@ -90,7 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'incidents', description: 'Incidents to triage' },
         { name: 'operations', description: 'Health, statistics, metrics' },
         { name: 'profiles', description: 'Entity behavioural profiles' },
-        { name: 'admin', description: 'API tokens' },
+        { name: 'reports', description: 'KPIs and exports' },
+        { name: 'admin', description: 'API tokens and the audit log' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token: Authorization: Bearer <token>' } } },
     },
@@ -103,5 +105,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(profileRoutes)
   await app.register(actionRoutes)
   await app.register(tokenRoutes)
+  await app.register(reportRoutes)
   return app
 }

@@ -43,6 +43,16 @@ export interface StatusChange {
   close_reason?: CloseReason
 }
 
+export interface TriageSubmission {
+  at: string
+  by: string
+  verdict: CloseReason
+  severity: IncidentSeverity
+  /** The suggestion the analyst saw: the triager's severity and threat type, and which triager. */
+  ai: { severity: IncidentSeverity; threat_type: string; auto_escalate: boolean; triager: string }
+  accepted: boolean
+}
+
 export interface Incident {
   id: string
   title: string
@@ -50,6 +60,10 @@ export interface Incident {
   /** Every lifecycle change: who, when, from, to, why. */
   status_history?: StatusChange[]
   close_reason?: CloseReason
+  assignee?: string
+  comments?: Array<{ at: string; by: string; text: string }>
+  /** Analysts' triage: their verdict and severity, the AI suggestion shown, and whether they took it. */
+  triage_submissions?: TriageSubmission[]
   created_at: string
   first_seen: string
   last_seen: string

@@ -8,11 +8,11 @@
  * - POST /api/incident/:id/action  {action: reviewed|dismissed|escalated, reason?}: the seed
  *   systems' simpler actions (reviewed = triaged, dismissed = closed as false positive).
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { CLOSE_REASONS, INCIDENT_STATUSES, type CloseReason, type Incident, type IncidentStatus, type StatusChange } from '@watchfloor/contracts'
+import { CLOSE_REASONS, INCIDENT_STATUSES, type CloseReason, type Incident, type IncidentSeverity, type IncidentStatus, type StatusChange, type TriageSubmission } from '@watchfloor/contracts'
 import { incidentRow } from '@watchfloor/pipeline'
-import { audit, authorize } from '../auth.js'
+import { audit, authorize, type Principal } from '../auth.js'
 
 /** Allowed transitions (to -> from which states). */
 const ALLOWED: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
@@ -61,28 +61,58 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
     return rows[0] ? (JSON.parse(rows[0].doc) as Incident) : undefined
   }
 
-  async function change(req: Parameters<typeof authorize>[1], reply: Parameters<typeof authorize>[2], id: string, to: IncidentStatus, reason: string | undefined, closeReason: CloseReason | undefined, action: string) {
+  type Outcome = { ok: true; incident: Incident } | { ok: false; status: number; code: string; message: string }
+
+  /**
+   * One change to one incident by an authorized principal: `plan` checks it against the current
+   * incident and returns the change (or a refusal); the change is applied to the live incident
+   * (or the stored one), written as a new version, and audited with before/after.
+   */
+  async function mutate(
+    who: Principal,
+    requestId: string,
+    id: string,
+    action: string,
+    plan: (inc: Incident) => { refused: string } | { apply: (i: Incident) => void; before: unknown; after: unknown },
+  ): Promise<Outcome> {
+    const inc = await current(id)
+    if (inc === undefined) return { ok: false, status: 404, code: 'INCIDENT_NOT_FOUND', message: `no incident with id ${id}` }
+    const p = plan(inc)
+    if ('refused' in p) return { ok: false, status: 409, code: 'INCIDENT_CHANGE_REFUSED', message: p.refused }
+    const updated = pipeline.analyzer.incidents.update(id, p.apply) ?? (p.apply(inc), inc)
+    await store.insertJsonRows('incidents', JSON.stringify(incidentRow(updated, new Date().toISOString())) + '\n', {})
+    await audit(store, { requestId, who, action, target: `incident:${id}`, before: p.before, after: p.after })
+    return { ok: true, incident: updated }
+  }
+
+  function statusPlan(who: Principal, to: IncidentStatus, reason: string | undefined, closeReason: CloseReason | undefined) {
+    return (inc: Incident) => {
+      const from = inc.status
+      const refused = checkTransition(from, to, reason, closeReason)
+      if (refused !== undefined) return { refused }
+      const entry: StatusChange = { at: new Date().toISOString(), by: who.actor, from, to }
+      if (reason !== undefined && reason !== '') entry.reason = reason
+      if (closeReason !== undefined) entry.close_reason = closeReason
+      return {
+        apply: (i: Incident) => {
+          i.status = to
+          i.status_history = [...(i.status_history ?? []), entry]
+          if (to === 'closed' && closeReason !== undefined) i.close_reason = closeReason
+          else delete i.close_reason
+        },
+        before: { status: from },
+        after: { status: to, ...(closeReason ? { close_reason: closeReason } : {}), ...(reason ? { reason } : {}) },
+      }
+    }
+  }
+
+  const send = (reply: FastifyReply, o: Outcome) =>
+    o.ok ? reply.send({ ...o.incident, status_history: o.incident.status_history ?? [] }) : reply.status(o.status).send({ error: { code: o.code, message: o.message } })
+
+  async function change(req: FastifyRequest, reply: FastifyReply, id: string, to: IncidentStatus, reason: string | undefined, closeReason: CloseReason | undefined, action: string) {
     const who = authorize(tokens, req, reply, 'act')
     if (who === undefined) return reply
-    const inc = await current(id)
-    if (inc === undefined) return reply.status(404).send({ error: { code: 'INCIDENT_NOT_FOUND', message: `no incident with id ${id}` } })
-    const from = inc.status
-    const refused = checkTransition(from, to, reason, closeReason)
-    if (refused !== undefined) return reply.status(409).send({ error: { code: 'INCIDENT_TRANSITION_REFUSED', message: refused } })
-    const entry: StatusChange = { at: new Date().toISOString(), by: who.actor, from, to }
-    if (reason !== undefined && reason !== '') entry.reason = reason
-    if (closeReason !== undefined) entry.close_reason = closeReason
-    const apply = (i: Incident) => {
-      i.status = to
-      i.status_history = [...(i.status_history ?? []), entry]
-      if (to === 'closed' && closeReason !== undefined) i.close_reason = closeReason
-      else delete i.close_reason
-    }
-    const updated = pipeline.analyzer.incidents.setStatus(id, apply) ?? (apply(inc), inc)
-    const now = new Date().toISOString()
-    await store.insertJsonRows('incidents', JSON.stringify(incidentRow(updated, now)) + '\n', {})
-    await audit(store, { requestId: req.id, who, action, target: `incident:${id}`, before: { status: from }, after: { status: to, ...(closeReason ? { close_reason: closeReason } : {}), ...(reason ? { reason } : {}) } })
-    return reply.send({ ...updated, status_history: updated.status_history ?? [] })
+    return send(reply, await mutate(who, req.id, id, action, statusPlan(who, to, reason, closeReason)))
   }
 
   app.post(
@@ -121,6 +151,132 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
       const b = req.body as Static<typeof ActionBody>
       const to: IncidentStatus = b.action === 'reviewed' ? 'triaged' : b.action === 'dismissed' ? 'closed' : 'escalated'
       return change(req, reply, id, to, b.reason, b.action === 'dismissed' ? 'false_positive' : undefined, `action:${b.action}`)
+    },
+  )
+
+  app.post(
+    '/api/incident/:id/assign',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'Assign an incident to an analyst (empty assignee: unassign)',
+        security: Auth,
+        params: Params,
+        body: Type.Object({ assignee: Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9._@:-]*$' }) }, { additionalProperties: false }),
+        response: { 200: IncidentBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const who = authorize(tokens, req, reply, 'act')
+      if (who === undefined) return reply
+      const { id } = req.params as { id: string }
+      const { assignee } = req.body as { assignee: string }
+      return send(
+        reply,
+        await mutate(who, req.id, id, 'assign', (inc) => ({
+          apply: (i) => {
+            if (assignee === '') delete i.assignee
+            else i.assignee = assignee
+          },
+          before: { assignee: inc.assignee ?? null },
+          after: { assignee: assignee || null },
+        })),
+      )
+    },
+  )
+
+  app.post(
+    '/api/incident/:id/comment',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'Comment on an incident',
+        security: Auth,
+        params: Params,
+        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 10_000 }) }, { additionalProperties: false }),
+        response: { 200: IncidentBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const who = authorize(tokens, req, reply, 'act')
+      if (who === undefined) return reply
+      const { id } = req.params as { id: string }
+      const { text } = req.body as { text: string }
+      const comment = { at: new Date().toISOString(), by: who.actor, text }
+      return send(reply, await mutate(who, req.id, id, 'comment', () => ({ apply: (i) => void (i.comments = [...(i.comments ?? []), comment]), before: null, after: { comment: text } })))
+    },
+  )
+
+  const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const
+  app.post(
+    '/api/incident/:id/triage',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: "Record an analyst's triage: verdict, severity, and whether they accepted the AI suggestion shown",
+        security: Auth,
+        params: Params,
+        body: Type.Object(
+          { verdict: Type.Union(CLOSE_REASONS.map((s) => Type.Literal(s))), severity: Type.Union(SEVERITIES.map((s) => Type.Literal(s))), accepted: Type.Boolean() },
+          { additionalProperties: false },
+        ),
+        response: { 200: IncidentBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const who = authorize(tokens, req, reply, 'act')
+      if (who === undefined) return reply
+      const { id } = req.params as { id: string }
+      const b = req.body as { verdict: CloseReason; severity: IncidentSeverity; accepted: boolean }
+      return send(
+        reply,
+        await mutate(who, req.id, id, 'triage', (inc) => {
+          const v = inc.verdict
+          const sub: TriageSubmission = { at: new Date().toISOString(), by: who.actor, verdict: b.verdict, severity: b.severity, ai: { severity: v.severity, threat_type: v.threat_type, auto_escalate: v.auto_escalate, triager: v.triager }, accepted: b.accepted }
+          return { apply: (i) => void (i.triage_submissions = [...(i.triage_submissions ?? []), sub]), before: null, after: sub }
+        }),
+      )
+    },
+  )
+
+  app.post(
+    '/api/incidents/bulk',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'One status change or action on many incidents; each is checked and reported on its own',
+        security: Auth,
+        body: Type.Object(
+          {
+            ids: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 500 }),
+            status: Type.Optional(Type.Union(INCIDENT_STATUSES.map((s) => Type.Literal(s)))),
+            action: Type.Optional(Type.Union([Type.Literal('reviewed'), Type.Literal('dismissed'), Type.Literal('escalated')])),
+            reason: Type.Optional(Type.String({ maxLength: 2000 })),
+            close_reason: Type.Optional(Type.Union(CLOSE_REASONS.map((s) => Type.Literal(s)))),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ results: Type.Array(Type.Object({ id: Type.String(), ok: Type.Boolean(), status: Type.Optional(Type.String()), error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })) })) }),
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+        },
+      },
+    },
+    async (req, reply) => {
+      const who = authorize(tokens, req, reply, 'act')
+      if (who === undefined) return reply
+      const b = req.body as { ids: string[]; status?: IncidentStatus; action?: 'reviewed' | 'dismissed' | 'escalated'; reason?: string; close_reason?: CloseReason }
+      if ((b.status === undefined) === (b.action === undefined)) return reply.status(400).send({ error: { code: 'REQUEST_INVALID', message: 'give exactly one of status or action' } })
+      const to: IncidentStatus = b.status ?? (b.action === 'reviewed' ? 'triaged' : b.action === 'dismissed' ? 'closed' : 'escalated')
+      const closeReason = b.close_reason ?? (b.action === 'dismissed' ? 'false_positive' : undefined)
+      const results = []
+      for (const id of [...new Set(b.ids)]) {
+        const o = await mutate(who, req.id, id, b.status ? `bulk:status:${to}` : `bulk:action:${b.action}`, statusPlan(who, to, b.reason, closeReason))
+        results.push(o.ok ? { id, ok: true, status: o.incident.status } : { id, ok: false, error: { code: o.code, message: o.message } })
+      }
+      return { results }
     },
   )
 }

@@ -41,7 +41,7 @@ beforeAll(async () => {
     expect(r.status).toBe(201)
     tokens[role] = r.json.token
   }
-  for (const ip of ['203.0.113.10', '203.0.113.11', '203.0.113.12', '203.0.113.13']) expect((await post(`${server.url}/api/ingest`, burst(ip), 'text/plain')).status).toBe(202)
+  for (const ip of ['203.0.113.10', '203.0.113.11', '203.0.113.12', '203.0.113.13', '203.0.113.14', '203.0.113.15', '203.0.113.16']) expect((await post(`${server.url}/api/ingest`, burst(ip), 'text/plain')).status).toBe(202)
 }, 120_000)
 afterAll(async () => {
   await server?.cleanup()
@@ -155,3 +155,57 @@ describe('audit log and tokens', () => {
     for (const t of [admin, ...Object.values(tokens)]) expect(stored).not.toContain(t)
   })
 })
+
+describe('assignment, comments, triage, bulk, reports', () => {
+  it('assigns, comments and records a triage with the AI suggestion shown', async () => {
+    const inc = await incidentOf('203.0.113.14')
+    const base = `/api/incident/${inc.id}`
+    expect((await call('POST', `${base}/assign`, tokens.analyst, { assignee: 'carol' })).json.assignee).toBe('carol')
+    const commented = await call('POST', `${base}/comment`, tokens.analyst, { text: 'source is a known scanner =1+1' })
+    expect(commented.json.comments).toEqual([expect.objectContaining({ by: 'analyst-1', text: 'source is a known scanner =1+1' })])
+    const triaged = await call('POST', `${base}/triage`, tokens.analyst, { verdict: 'true_positive', severity: inc.severity, accepted: true })
+    expect(triaged.status).toBe(200)
+    expect(triaged.json.triage_submissions[0]).toMatchObject({ by: 'analyst-1', verdict: 'true_positive', severity: inc.severity, accepted: true, ai: { severity: inc.severity, triager: 'heuristic/1' } })
+    expect((await call('POST', `${base}/triage`, tokens.viewer, { verdict: 'true_positive', severity: 'HIGH', accepted: true })).status).toBe(401) // revoked above
+    expect((await call('POST', `${base}/assign`, tokens.ingest, { assignee: 'x' })).status).toBe(403)
+    const stored = await call('GET', base)
+    expect(stored.json).toMatchObject({ assignee: 'carol', comments: [expect.any(Object)], triage_submissions: [expect.any(Object)] })
+  })
+
+  it('applies a bulk change to each incident and reports each one', async () => {
+    const a = await incidentOf('203.0.113.15')
+    const b = await incidentOf('203.0.113.16')
+    const closedA = await call('POST', `/api/incident/${a.id}/status`, tokens.analyst, { status: 'closed', close_reason: 'duplicate' })
+    expect(closedA.status).toBe(200)
+    const bulk = await call('POST', '/api/incidents/bulk', tokens.analyst, { ids: [a.id, b.id, 'missing'], status: 'escalated' })
+    expect(bulk.status).toBe(200)
+    expect(bulk.json.results).toEqual([
+      { id: a.id, ok: false, error: { code: 'INCIDENT_CHANGE_REFUSED', message: expect.stringContaining('closed -> escalated') } },
+      { id: b.id, ok: true, status: 'escalated' },
+      { id: 'missing', ok: false, error: { code: 'INCIDENT_NOT_FOUND', message: expect.any(String) } },
+    ])
+    expect((await call('POST', '/api/incidents/bulk', tokens.analyst, { ids: [b.id] })).status).toBe(400)
+  })
+
+  it('serves KPIs and the CSV export to readers, and the audit log to admins', async () => {
+    expect((await call('GET', '/api/metrics.json')).status).toBe(401)
+    const kpis = await call('GET', '/api/metrics.json', tokens.analyst)
+    expect(kpis.status).toBe(200)
+    expect(kpis.json.triage_submissions).toBe(1)
+    expect(kpis.json.acceptance_rate).toBe(1)
+    expect(kpis.json.mttr_seconds.overall.count).toBeGreaterThanOrEqual(3)
+    // closed now: one dismissed (false positive), one duplicate; the true positive was reopened
+    expect(kpis.json.rule_precision['SSH Brute Force']).toMatchObject({ true_positive: 0, false_positive: 1, duplicate: 1, precision: 0 })
+    const csv = await fetch(`${server.url}/api/export.csv`, { headers: { authorization: `Bearer ${tokens.proxy}`, 'x-grafana-user': 'alice' } })
+    expect(csv.status).toBe(200)
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/)
+    const lines = (await csv.text()).trim().split('\r\n')
+    expect(lines[0]).toMatch(/^id,title,severity,status,assignee/)
+    expect(lines.length).toBeGreaterThanOrEqual(8)
+    expect((await call('GET', '/api/audit?action=assign', tokens.analyst)).status).toBe(403)
+    const audit = await call('GET', '/api/audit?action=assign', admin)
+    expect(audit.json.entries).toEqual([expect.objectContaining({ actor: 'analyst-1', action: 'assign', before: { assignee: null }, after: { assignee: 'carol' } })])
+    expect((await call('GET', '/api/audit?since=yesterday', admin)).status).toBe(400)
+  })
+})
+

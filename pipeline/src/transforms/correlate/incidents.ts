@@ -254,10 +254,10 @@ export class IncidentBuilder {
   }
 
   /**
-   * An analyst changed the incident's status: the in-memory incident takes it (so the pipeline's
+   * An analyst changed the incident (status, assignee, comments, triage): the in-memory incident takes it (so the pipeline's
    * next versions carry it); a closed incident stops taking alerts (new ones open a new incident).
    */
-  setStatus(id: string, apply: (inc: Incident) => void): Incident | undefined {
+  update(id: string, apply: (inc: Incident) => void): Incident | undefined {
     const o = this.open.get(id)
     if (o === undefined) return undefined
     apply(o.inc)

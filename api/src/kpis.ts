@@ -1,0 +1,153 @@
+/**
+ * KPIs from the incidents' status histories and triage submissions (latest version of each
+ * incident in ClickHouse):
+ * - AI-analyst agreement rate: submissions whose severity equals the AI's suggestion shown;
+ * - acceptance rate: submissions where the analyst said they accepted the suggestion;
+ * - average time in each lifecycle state (from first seen to the first change, then between changes;
+ *   the current state counts up to now);
+ * - MTTA (first seen -> first In Progress) and MTTR (first seen -> first Closed), by severity, by
+ *   analyst (who made that change) and by rule (the incident's rules);
+ * - per-rule precision from close reasons: true positives / (true + benign + false positives);
+ *   duplicates are left out.
+ */
+import type { Incident } from '@watchfloor/contracts'
+
+interface Stat {
+  count: number
+  mean_seconds: number
+}
+
+export interface Kpis {
+  incidents: number
+  triage_submissions: number
+  ai_agreement_rate: number | null
+  acceptance_rate: number | null
+  time_in_state_seconds: Record<string, Stat>
+  mtta_seconds: { overall: Stat | null; by_severity: Record<string, Stat>; by_analyst: Record<string, Stat>; by_rule: Record<string, Stat> }
+  mttr_seconds: { overall: Stat | null; by_severity: Record<string, Stat>; by_analyst: Record<string, Stat>; by_rule: Record<string, Stat> }
+  rule_precision: Record<string, { true_positive: number; benign_positive: number; false_positive: number; duplicate: number; precision: number | null }>
+}
+
+class Acc {
+  private readonly m = new Map<string, { n: number; sum: number }>()
+  add(k: string, v: number): void {
+    const e = this.m.get(k) ?? { n: 0, sum: 0 }
+    e.n++
+    e.sum += v
+    this.m.set(k, e)
+  }
+  out(): Record<string, Stat> {
+    return Object.fromEntries([...this.m].sort(([a], [b]) => a.localeCompare(b)).map(([k, e]) => [k, { count: e.n, mean_seconds: round(e.sum / e.n) }]))
+  }
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000
+const secs = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 1000
+
+/** The first time an incident entered `to`, and who moved it. */
+function firstTo(inc: Incident, to: string): { at: string; by: string } | undefined {
+  const h = (inc.status_history ?? []).find((c) => c.to === to)
+  return h === undefined ? undefined : { at: h.at, by: h.by }
+}
+
+export function computeKpis(incidents: readonly Incident[], now = new Date().toISOString()): Kpis {
+  let subs = 0
+  let agree = 0
+  let accepted = 0
+  const inState = new Acc()
+  const mtta = { all: new Acc(), sev: new Acc(), analyst: new Acc(), rule: new Acc() }
+  const mttr = { all: new Acc(), sev: new Acc(), analyst: new Acc(), rule: new Acc() }
+  const precision: Kpis['rule_precision'] = {}
+  for (const inc of incidents) {
+    for (const s of inc.triage_submissions ?? []) {
+      subs++
+      if (s.severity === s.ai.severity) agree++
+      if (s.accepted) accepted++
+    }
+    // time in each state: first seen -> first change -> ... -> now
+    let since = inc.first_seen
+    let state: string = 'new'
+    for (const c of inc.status_history ?? []) {
+      inState.add(state, Math.max(0, secs(since, c.at)))
+      state = c.to
+      since = c.at
+    }
+    inState.add(state, Math.max(0, secs(since, now)))
+    const rules = Object.values(inc.rules ?? {}).map((r) => r.title)
+    for (const [to, acc] of [
+      ['in_progress', mtta],
+      ['closed', mttr],
+    ] as const) {
+      const first = firstTo(inc, to)
+      if (first === undefined) continue
+      const d = Math.max(0, secs(inc.first_seen, first.at))
+      acc.all.add('all', d)
+      acc.sev.add(inc.severity, d)
+      acc.analyst.add(first.by, d)
+      for (const r of rules) acc.rule.add(r, d)
+    }
+    if (inc.status === 'closed' && inc.close_reason !== undefined)
+      for (const r of rules) {
+        const p = (precision[r] ??= { true_positive: 0, benign_positive: 0, false_positive: 0, duplicate: 0, precision: null })
+        p[inc.close_reason]++
+      }
+  }
+  for (const p of Object.values(precision)) {
+    const judged = p.true_positive + p.benign_positive + p.false_positive
+    p.precision = judged === 0 ? null : round(p.true_positive / judged)
+  }
+  const overall = (a: Acc) => a.out().all ?? null
+  return {
+    incidents: incidents.length,
+    triage_submissions: subs,
+    ai_agreement_rate: subs === 0 ? null : round(agree / subs),
+    acceptance_rate: subs === 0 ? null : round(accepted / subs),
+    time_in_state_seconds: inState.out(),
+    mtta_seconds: { overall: overall(mtta.all), by_severity: mtta.sev.out(), by_analyst: mtta.analyst.out(), by_rule: mtta.rule.out() },
+    mttr_seconds: { overall: overall(mttr.all), by_severity: mttr.sev.out(), by_analyst: mttr.analyst.out(), by_rule: mttr.rule.out() },
+    rule_precision: Object.fromEntries(Object.entries(precision).sort(([a], [b]) => a.localeCompare(b))),
+  }
+}
+
+/** A CSV cell: quoted when needed, and never read as a formula by a spreadsheet. */
+export function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)
+  // formula injection: a leading = + - @ (or a tab / carriage return before one) makes a formula
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+export function incidentsCsv(incidents: readonly Incident[]): string {
+  const header = ['id', 'title', 'severity', 'status', 'assignee', 'close_reason', 'first_seen', 'last_seen', 'alert_count', 'risk_score', 'confidence', 'threat_type', 'ai_severity', 'analyst_severity', 'accepted', 'mtta_seconds', 'mttr_seconds', 'rules']
+  const lines = [header.join(',')]
+  for (const inc of incidents) {
+    const last = inc.triage_submissions?.at(-1)
+    const ack = firstTo(inc, 'in_progress')
+    const res = firstTo(inc, 'closed')
+    lines.push(
+      [
+        inc.id,
+        inc.title,
+        inc.severity,
+        inc.status,
+        inc.assignee ?? '',
+        inc.close_reason ?? '',
+        inc.first_seen,
+        inc.last_seen,
+        inc.alert_count,
+        inc.risk_score,
+        inc.confidence,
+        inc.verdict?.threat_type ?? '',
+        inc.verdict?.severity ?? '',
+        last?.severity ?? '',
+        last === undefined ? '' : last.accepted,
+        ack ? round(secs(inc.first_seen, ack.at)) : '',
+        res ? round(secs(inc.first_seen, res.at)) : '',
+        Object.values(inc.rules ?? {}).map((r) => r.title).join('; '),
+      ]
+        .map(csvCell)
+        .join(','),
+    )
+  }
+  return lines.join('\r\n') + '\r\n'
+}
