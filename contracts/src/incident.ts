@@ -7,7 +7,7 @@ export interface GroupingLink {
   alert_id: string
   rule: { id: string; title: string }
   /** `first` for the alert that opened the incident; else the entity it shares (`source_ip=203.0.113.9`). */
-  reason: 'first' | 'shared_entity' | 'repeat'
+  reason: 'first' | 'shared_entity' | 'repeat' | 'merged'
   entity?: string
   /** Time since the incident's previous alert, ms (event time). */
   gap_ms: number

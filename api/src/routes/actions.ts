@@ -240,6 +240,49 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
   )
 
   app.post(
+    '/api/incidents/merge',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'Merge incidents into one: their alerts and entities join it, they are closed as duplicates of it',
+        security: Auth,
+        body: Type.Object(
+          { into: Type.String({ minLength: 1, maxLength: 128 }), ids: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 100 }), reason: Type.Optional(Type.String({ maxLength: 2000 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: IncidentBody, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const who = authorize(tokens, req, reply, 'act')
+      if (who === undefined) return reply
+      const b = req.body as { into: string; ids: string[]; reason?: string }
+      const ids = [...new Set(b.ids)].filter((id) => id !== b.into)
+      if (ids.length === 0) return reply.status(400).send({ error: { code: 'REQUEST_INVALID', message: 'name at least one incident other than the target' } })
+      const target = await current(b.into)
+      if (target === undefined) return reply.status(404).send({ error: { code: 'INCIDENT_NOT_FOUND', message: `no incident with id ${b.into}` } })
+      if (target.status === 'closed') return reply.status(409).send({ error: { code: 'INCIDENT_CHANGE_REFUSED', message: 'reopen the target incident before merging into it' } })
+      const sources: Incident[] = []
+      for (const id of ids) {
+        const s = await current(id)
+        if (s === undefined) return reply.status(404).send({ error: { code: 'INCIDENT_NOT_FOUND', message: `no incident with id ${id}` } })
+        if (s.status === 'closed') return reply.status(409).send({ error: { code: 'INCIDENT_CHANGE_REFUSED', message: `incident ${id} is closed` } })
+        sources.push(structuredClone(s))
+      }
+      const live = pipeline.analyzer.incidents
+      if (live.get(b.into) === undefined) live.restore([target]) // open it again to take the merged alerts
+      const merged = live.merge(b.into, sources)!
+      await store.insertJsonRows('incidents', JSON.stringify(incidentRow(merged, new Date().toISOString())) + '\n', {})
+      await audit(store, { requestId: req.id, who, action: 'merge', target: `incident:${b.into}`, before: { alert_count: target.alert_count - sources.reduce((n, s) => n + s.alert_count, 0) }, after: { merged: ids, alert_count: merged.alert_count } })
+      for (const id of ids) {
+        const o = await mutate(who, req.id, id, 'merged-into', statusPlan(who, 'closed', b.reason ?? `merged into ${b.into}`, 'duplicate'))
+        if (!o.ok) req.log.warn({ id, code: o.code }, 'a merged incident could not be closed')
+      }
+      return reply.send({ ...merged, status_history: merged.status_history ?? [] })
+    },
+  )
+
+  app.post(
     '/api/incidents/bulk',
     {
       schema: {

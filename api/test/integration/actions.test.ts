@@ -41,7 +41,7 @@ beforeAll(async () => {
     expect(r.status).toBe(201)
     tokens[role] = r.json.token
   }
-  for (const ip of ['203.0.113.10', '203.0.113.11', '203.0.113.12', '203.0.113.13', '203.0.113.14', '203.0.113.15', '203.0.113.16']) expect((await post(`${server.url}/api/ingest`, burst(ip), 'text/plain')).status).toBe(202)
+  for (const ip of ['203.0.113.10', '203.0.113.11', '203.0.113.12', '203.0.113.13', '203.0.113.14', '203.0.113.15', '203.0.113.16', '203.0.113.17', '203.0.113.18']) expect((await post(`${server.url}/api/ingest`, burst(ip), 'text/plain')).status).toBe(202)
 }, 120_000)
 afterAll(async () => {
   await server?.cleanup()
@@ -209,3 +209,21 @@ describe('assignment, comments, triage, bulk, reports', () => {
   })
 })
 
+describe('merge', () => {
+  it('merges incidents into one and closes them as its duplicates', async () => {
+    const target = await incidentOf('203.0.113.17')
+    const other = await incidentOf('203.0.113.18')
+    const merged = await call('POST', '/api/incidents/merge', tokens.analyst, { into: target.id, ids: [other.id] })
+    expect(merged.status).toBe(200)
+    expect(merged.json.alert_count).toBe(2)
+    expect(merged.json.entities).toEqual(expect.arrayContaining(['source_ip=203.0.113.17', 'source_ip=203.0.113.18']))
+    expect(merged.json.links.at(-1)).toMatchObject({ reason: 'merged', entity: `incident=${other.id}` })
+    const closed = await call('GET', `/api/incident/${other.id}`)
+    expect(closed.json).toMatchObject({ status: 'closed', close_reason: 'duplicate' })
+    expect(closed.json.status_history.at(-1)).toMatchObject({ by: 'analyst-1', reason: `merged into ${target.id}` })
+    // nothing merges into a closed incident, and a closed incident is not merged again
+    expect((await call('POST', '/api/incidents/merge', tokens.analyst, { into: other.id, ids: [target.id] })).status).toBe(409)
+    expect((await call('POST', '/api/incidents/merge', tokens.analyst, { into: target.id, ids: [other.id] })).status).toBe(409)
+    expect((await call('POST', '/api/incidents/merge', tokens.viewer, { into: target.id, ids: [other.id] })).status).toBe(401)
+  })
+})

@@ -266,6 +266,52 @@ export class IncidentBuilder {
     return o.inc
   }
 
+  /**
+   * An analyst merged incidents into the open incident `targetId`: their alerts, entities,
+   * fingerprints and rules join it (a `merged` link records each), and it is triaged again.
+   */
+  merge(targetId: string, sources: readonly Incident[]): Incident | undefined {
+    const o = this.open.get(targetId)
+    if (o === undefined) return undefined
+    const inc = o.inc
+    for (const s of sources) {
+      inc.alert_count += s.alert_count
+      for (const id of s.alert_ids) if (inc.alert_ids.length < CAP_ALERTS && !inc.alert_ids.includes(id)) inc.alert_ids.push(id)
+      for (const id of s.event_ids) if (inc.event_ids.length < CAP_ALERTS && !inc.event_ids.includes(id)) inc.event_ids.push(id)
+      for (const k of s.entities) {
+        if (inc.entities.includes(k) || inc.entities.length >= CAP_ENTITIES) continue
+        inc.entities.push(k)
+        let set = this.byEntity.get(k)
+        if (set === undefined) this.byEntity.set(k, (set = new Set()))
+        set.add(inc.id)
+      }
+      for (const [fp, f] of Object.entries(s.fingerprints)) {
+        const mine = inc.fingerprints[fp]
+        if (mine === undefined) inc.fingerprints[fp] = { ...f }
+        else {
+          mine.count += f.count
+          if (f.first_seen < mine.first_seen) mine.first_seen = f.first_seen
+          if (f.last_seen > mine.last_seen) mine.last_seen = f.last_seen
+        }
+      }
+      for (const [rid, r] of Object.entries(s.rules ?? {})) {
+        const mine = o.alerts.get(rid)
+        if (mine !== undefined) {
+          mine.count += r.count
+          if ((RANK[r.severity] ?? 0) > (RANK[mine.severity] ?? 0)) mine.severity = r.severity
+        } else o.alerts.set(rid, { id: r.first_alert, rule: { id: rid, title: r.title, level: r.level }, severity: r.severity, techniques: r.techniques, tactics: r.tactics, namedTactics: r.named_tactics, correlation: r.correlation, count: r.count })
+      }
+      for (const [ip, n] of Object.entries(s.source_ips ?? {})) o.ips.set(ip, (o.ips.get(ip) ?? 0) + n)
+      if (s.first_seen < inc.first_seen) inc.first_seen = s.first_seen
+      if (s.last_seen > inc.last_seen) inc.last_seen = s.last_seen
+      o.lastMs = Math.max(o.lastMs, Date.parse(s.last_seen))
+      const first = Object.entries(s.rules ?? {})[0]
+      inc.links.push({ alert_id: s.alert_ids[0] ?? s.id, rule: { id: first?.[0] ?? '', title: first?.[1].title ?? s.title }, reason: 'merged', entity: `incident=${s.id}`, gap_ms: 0 })
+    }
+    this.retriage(o)
+    return inc
+  }
+
   /** Links of an incident (tests). */
   linksOf(id: string): GroupingLink[] {
     return this.open.get(id)?.inc.links ?? []
