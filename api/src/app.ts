@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Config, KafkaProducer, KafkaSource, Pipeline, Store, Telemetry } from '@watchfloor/pipeline'
 import { WatchfloorError } from '@watchfloor/pipeline'
 import ingestRoutes from './routes/ingest.js'
@@ -64,6 +64,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode >= 500) req.log.warn({ url: req.url, method: req.method, status: reply.statusCode }, 'request failed')
     else if (reply.statusCode >= 400) req.log.info({ url: req.url, method: req.method, status: reply.statusCode }, 'request refused')
+  })
+
+  // Rate limits: ingest per client address, analyst actions per token (fixed one-minute windows).
+  const windows = new Map<string, { start: number; n: number }>()
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST') return
+    const path = req.url.split('?')[0] ?? ''
+    const ingest = path === '/api/ingest'
+    const action = path.startsWith('/api/incident')
+    if (!ingest && !action) return
+    const limit = ingest ? deps.config.api.ingestRatePerMinute : deps.config.api.actionRatePerMinute
+    if (limit === 0) return
+    const auth = typeof req.headers.authorization === 'string' ? req.headers.authorization : ''
+    const key = `${ingest ? 'ingest' : 'action'}:${ingest || auth === '' ? req.ip : createHash('sha256').update(auth).digest('hex').slice(0, 16)}`
+    const now = Date.now()
+    let w = windows.get(key)
+    if (w === undefined || now - w.start >= 60_000) {
+      w = { start: now, n: 0 }
+      windows.set(key, w)
+      if (windows.size > 100_000) for (const [k, v] of windows) if (now - v.start >= 60_000) windows.delete(k)
+    }
+    if (++w.n > limit) {
+      const retry = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000))
+      deps.telemetry.component(ingest ? 'http' : 'api_actions', 'source').drop('rate_limited')
+      return reply.status(429).header('Retry-After', String(retry)).send({ error: { code: 'RATE_LIMITED', message: `more than ${limit} requests a minute; retry in ${retry} s` } })
+    }
   })
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {

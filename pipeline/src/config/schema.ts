@@ -61,6 +61,8 @@ export const OPTIONS = [
   ['profile.flushMs', 'PROFILE_FLUSH_MS', 'How often changed profiles are written to ClickHouse, in ms.'],
   ['incident.windowMs', 'INCIDENT_WINDOW_MS', 'An alert joins an open incident that shares an entity and had an alert at most this long before (event time), in ms.'],
   ['incident.threatIntelFiles', 'THREAT_INTEL_FILES', 'Local threat-intel lists (separated by ":"): plain text, one IP or CIDR per line, "#" comments. Addresses on a list make incidents more severe.'],
+  ['api.ingestRatePerMinute', 'API_INGEST_RATE_PER_MINUTE', 'Ingest requests one client address may send per minute (429 with Retry-After above; 0: no limit).'],
+  ['api.actionRatePerMinute', 'API_ACTION_RATE_PER_MINUTE', 'Analyst actions (POST on incidents) one token may send per minute (429 above; 0: no limit).'],
   ['kafka.brokers', 'KAFKA_BROKERS', 'Kafka bootstrap brokers (host:port, comma separated). Set: consume KAFKA_TOPICS, and POST /api/ingest produces to KAFKA_INPUT_TOPIC. Empty: no Kafka.'],
   ['kafka.topics', 'KAFKA_TOPICS', 'Topics to consume (comma separated).'],
   ['kafka.groupId', 'KAFKA_GROUP_ID', 'Consumer group id; several Watchfloor processes in one group share the partitions.'],
@@ -153,6 +155,13 @@ export const configSchema = z
       .object({
         windowMs: int(1000, 30 * 86_400_000).default(30 * 60_000),
         threatIntelFiles: paths.default([]),
+      })
+      .strict()
+      .prefault({}),
+    api: z
+      .object({
+        ingestRatePerMinute: int(0, 100_000_000).default(6000),
+        actionRatePerMinute: int(0, 100_000_000).default(600),
       })
       .strict()
       .prefault({}),
