@@ -15,7 +15,7 @@ import statsRoutes from './routes/stats.js'
 import actionRoutes from './routes/actions.js'
 import tokenRoutes from './routes/tokens.js'
 import reportRoutes from './routes/reports.js'
-import type { TokenStore } from './auth.js'
+import { authorize, type TokenStore } from './auth.js'
 import profileRoutes from './routes/profiles.js'
 import incidentRoutes from './routes/incidents.js'
 
@@ -64,6 +64,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode >= 500) req.log.warn({ url: req.url, method: req.method, status: reply.statusCode }, 'request failed')
     else if (reply.statusCode >= 400) req.log.info({ url: req.url, method: req.method, status: reply.statusCode }, 'request refused')
+  })
+
+  // Reads need a token that may read, ingest a token that may ingest (API_AUTH=all, the default).
+  // Health, Prometheus metrics and the API docs stay open; actions and administration check their
+  // own permission in their routes.
+  const READS = /^\/api\/(incidents|incident\/[^/]+|stats|ip\/[^/]+\/profile|user\/[^/]+\/profile|host\/[^/]+\/profile)$/
+  app.addHook('onRequest', async (req, reply) => {
+    if (deps.config.api.auth !== 'all') return
+    const path = req.url.split('?')[0] ?? ''
+    const need = req.method === 'POST' && path === '/api/ingest' ? 'ingest' : req.method === 'GET' && READS.test(path) ? 'read' : undefined
+    if (need === undefined) return
+    if (authorize(deps.tokens, req, reply, need) === undefined) return reply
   })
 
   // Rate limits: ingest per client address, analyst actions per token (fixed one-minute windows).

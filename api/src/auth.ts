@@ -20,7 +20,7 @@ export type Role = (typeof ROLES)[number]
 const GRANTS: Readonly<Record<Role, readonly Permission[]>> = {
   viewer: ['read'],
   analyst: ['read', 'act'],
-  admin: ['read', 'act', 'admin'],
+  admin: ['read', 'act', 'admin', 'ingest'],
   ingest: ['ingest'],
   proxy: ['read', 'act'],
 }

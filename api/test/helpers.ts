@@ -17,7 +17,9 @@ export function tempDir(prefix = 'watchfloor-test-'): { dir: string; cleanup: ()
 
 export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<Running & { cleanup: () => Promise<void>; dataDir: string }> {
   const tmp = tempDir()
-  const config = loadConfig({ env: {}, overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 }, ...overrides } })
+  // Tests about other things run with API_AUTH=actions; auth.test.ts covers the default (all).
+  const api = { auth: 'actions', ...((overrides.api as Record<string, unknown> | undefined) ?? {}) }
+  const config = loadConfig({ env: {}, overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 }, ...overrides, api } })
   const running = await startServer(config)
   return {
     ...running,
@@ -48,7 +50,7 @@ export function spawnWatchfloor(env: Record<string, string>): Promise<{ child: C
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli/bin/watchfloor.js'), 'start'], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: '0', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: '0', API_AUTH: 'actions', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''

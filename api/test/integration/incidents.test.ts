@@ -16,7 +16,7 @@ afterAll(async () => {
   tmp.cleanup()
 })
 
-const start = () => startServer(loadConfig({ env: {}, overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 } } }))
+const start = () => startServer(loadConfig({ env: {}, overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 }, api: { auth: 'actions' } } }))
 const fail = (h: number, s: number, user = 'root', m = 0) =>
   `Nov 23 ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')} web1 sshd[${4000 + s}]: Failed password for ${user} from 203.0.113.66 port ${40000 + s} ssh2`
 const get = async (url: string) => {

@@ -40,7 +40,8 @@ const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`
 
 async function startServer(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'cli/bin/watchfloor.js'), 'start'], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    // the bench sends without tokens (API_AUTH=actions); everything else is the defaults
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', API_AUTH: process.env.API_AUTH ?? 'actions' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const url = await new Promise<string>((resolve, reject) => {
