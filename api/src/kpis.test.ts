@@ -30,7 +30,7 @@ function incident(p: Partial<Incident> & { id: string }): Incident {
   }
 }
 
-const ai = { severity: 'HIGH' as const, threat_type: 'brute_force', auto_escalate: false, triager: 'heuristic/1' }
+const ai = { verdict: 'review' as const, severity: 'HIGH' as const, threat_type: 'brute_force', auto_escalate: false, triager: 'heuristic/1' }
 
 // A: HIGH, ack by alice after 10 min, closed TP by alice at 40 min; analyst agreed with the AI and accepted.
 // B: MEDIUM, ack by bob after 20 min, closed FP at 30 min; analyst said LOW (disagrees), did not accept.

@@ -49,7 +49,7 @@ export interface TriageSubmission {
   verdict: CloseReason
   severity: IncidentSeverity
   /** The suggestion the analyst saw: the triager's severity and threat type, and which triager. */
-  ai: { severity: IncidentSeverity; threat_type: string; auto_escalate: boolean; triager: string }
+  ai: { verdict: 'escalate' | 'review'; severity: IncidentSeverity; threat_type: string; auto_escalate: boolean; triager: string }
   accepted: boolean
 }
 

@@ -15,7 +15,7 @@ import { incidentRow } from '@watchfloor/pipeline'
 import { audit, authorize, type Principal } from '../auth.js'
 
 /** Allowed transitions (to -> from which states). */
-const ALLOWED: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
+export const ALLOWED: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
   new: [],
   in_progress: ['new', 'triaged', 'escalated', 'closed'],
   triaged: ['new', 'in_progress', 'escalated'],
@@ -232,7 +232,7 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
         reply,
         await mutate(who, req.id, id, 'triage', (inc) => {
           const v = inc.verdict
-          const sub: TriageSubmission = { at: new Date().toISOString(), by: who.actor, verdict: b.verdict, severity: b.severity, ai: { severity: v.severity, threat_type: v.threat_type, auto_escalate: v.auto_escalate, triager: v.triager }, accepted: b.accepted }
+          const sub: TriageSubmission = { at: new Date().toISOString(), by: who.actor, verdict: b.verdict, severity: b.severity, ai: { verdict: v.auto_escalate ? 'escalate' : 'review', severity: v.severity, threat_type: v.threat_type, auto_escalate: v.auto_escalate, triager: v.triager }, accepted: b.accepted }
           return { apply: (i) => void (i.triage_submissions = [...(i.triage_submissions ?? []), sub]), before: null, after: sub }
         }),
       )
