@@ -69,20 +69,24 @@ export async function replay(argv: string[]): Promise<number> {
   for (let i = 0; i < records.length; i += BATCH) batches.push(records.slice(i, i + BATCH))
   let done = 0
   progress(0, records.length)
-  const results = await Promise.all(
-    batches.map(async (batch) => {
+  // A few tasks per worker in flight: the framed copies of the records exist only for those.
+  const results: Array<TransformResult | TransformFailure> = new Array(batches.length)
+  let next = 0
+  const runner = async () => {
+    for (let b = next++; b < batches.length; b = next++) {
+      const batch = batches[b]!
       const framed: FramedRecord[] = batch.map((r) => {
         const f: FramedRecord = { kind: r.kind, raw: r.raw, id: replayId(r.input, r.line) }
         if (r.cells) f.cells = r.cells
         return f
       })
-      const task = { framing: 'records', text: '', records: framed, source: 'file', ingested, firstLine: 1, maxRecordBytes: 16 * 1024 * 1024, maxDepth: 64, sigmaRulesDirs: dirs, profile: config.profile.enabled }
-      const res = (await pool.run(task)) as TransformResult | TransformFailure
+      const task = { framing: 'records', text: '', records: framed, source: 'file', ingested, firstLine: 1, maxRecordBytes: 16 * 1024 * 1024, maxDepth: 64, sigmaRulesDirs: dirs, profile: config.profile.enabled, skipRows: true }
+      results[b] = (await pool.run(task)) as TransformResult | TransformFailure
       done += batch.length
       progress(done, records.length)
-      return res
-    }),
-  )
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(2, pool.options.maxThreads * 2) }, runner))
   await pool.destroy()
 
   // Alerts are collected first: a correlation alert fires on the last event of a burst but lists

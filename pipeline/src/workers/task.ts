@@ -30,6 +30,8 @@ export interface TransformTask {
   records?: FramedRecord[]
   /** Sigma rule directories: when set, every accepted record is matched against them. */
   sigmaRulesDirs?: string[]
+  /** Leave out the storage rows (replay writes no rows: it saves the encoding and the memory). */
+  skipRows?: boolean
   /** Fold every accepted event into per-entity profile deltas. */
   profile?: boolean
   /** Return the loaded rule set's statistics (start-up warm-up). */

@@ -210,7 +210,7 @@ class Collector {
     const ev = result.event
     if (this.engine && value !== undefined) this.detect(ev, value)
     this.deltas?.add(ev)
-    this.rows.push(sparseRow(eventToRow(ev, raw)))
+    if (this.task.skipRows !== true) this.rows.push(sparseRow(eventToRow(ev, raw)))
     this.ids.push(ev.event.id)
     const d = ev.watchfloor.decoder
     this.decoders[d] = (this.decoders[d] ?? 0) + 1
