@@ -37,8 +37,9 @@ export interface ProfilePersistence {
 interface Profile {
   kind: EntityKind
   entity: string
-  first: string
-  last: string
+  /** First and last seen, ms since the epoch (numbers: cheaper than two ISO strings per profile). */
+  first: number
+  last: number
   events: number
   types: Record<string, number>
   severities: Record<string, number>
@@ -106,6 +107,22 @@ export class KeyFilter {
   }
 }
 
+/**
+ * Users and hosts repeat across many profiles (one account, many source addresses): keep one copy
+ * of each short string instead of one per profile. Bounded; past the bound strings are kept as given.
+ */
+const INTERNED = new Map<string, string>()
+function intern(list: readonly string[]): readonly string[] {
+  if (list.length === 0) return list
+  return list.map((v) => {
+    if (v.length > 128) return v
+    const seen = INTERNED.get(v)
+    if (seen !== undefined) return seen
+    if (INTERNED.size < 200_000) INTERNED.set(v, v)
+    return v
+  })
+}
+
 function union<T>(into: T[] | undefined, from: readonly T[]): T[] | undefined {
   if (from.length === 0) return into
   const out = into ?? []
@@ -158,7 +175,8 @@ export class ProfileStore {
     if (p !== undefined) this.evicted.delete(k)
     else {
       const known = this.persistence !== undefined && (!this.filterReady || this.persisted.has(k))
-      p = { kind, entity, first: ts, last: ts, events: 0, types: {}, severities: {}, alerts: undefined, techniques: undefined, tactics: undefined, ports: undefined, users: undefined, hosts: undefined, risk: 0, riskAt: 0, dirty: false, loaded: !known }
+      const t = Date.parse(ts)
+      p = { kind, entity, first: t, last: t, events: 0, types: {}, severities: {}, alerts: undefined, techniques: undefined, tactics: undefined, ports: undefined, users: undefined, hosts: undefined, risk: 0, riskAt: 0, dirty: false, loaded: !known }
       if (!p.loaded) this.toLoad.set(k, p)
     }
     this.mem.set(k, p)
@@ -173,17 +191,18 @@ export class ProfileStore {
 
   applyDelta(d: ProfileDelta): void {
     const p = this.touch(d.kind, d.entity, d.first)
-    if (d.first < p.first) p.first = d.first
-    if (d.last > p.last) p.last = d.last
+    const first = Date.parse(d.first)
+    const last = Date.parse(d.last)
+    if (first < p.first) p.first = first
+    if (last > p.last) p.last = last
     p.events += d.events
     sum(p.types, d.types)
     sum(p.severities, d.severities)
     p.ports = union(p.ports, d.ports)
-    p.users = union(p.users, d.users)
-    p.hosts = union(p.hosts, d.hosts)
+    p.users = union(p.users, intern(d.users))
+    p.hosts = union(p.hosts, intern(d.hosts))
     p.dirty = true
-    const t = Date.parse(d.last)
-    if (t > this.watermark) this.watermark = t
+    if (last > this.watermark) this.watermark = last
   }
 
   /** Decayed risk sum of `p` at time `t` (ms). */
@@ -233,8 +252,8 @@ export class ProfileStore {
     const out: EntityProfile = {
       kind: p.kind,
       entity: p.entity,
-      first_seen: p.first,
-      last_seen: p.last,
+      first_seen: new Date(p.first).toISOString(),
+      last_seen: new Date(p.last).toISOString(),
       events: p.events,
       event_types: { ...p.types },
       severities: { ...p.severities },
@@ -253,8 +272,8 @@ export class ProfileStore {
 
   /** Merge a persisted profile into the in-memory one (updates seen since start are kept). */
   private mergePersisted(p: Profile, s: EntityProfile): void {
-    if (s.first_seen < p.first) p.first = s.first_seen
-    if (s.last_seen > p.last) p.last = s.last_seen
+    p.first = Math.min(p.first, Date.parse(s.first_seen))
+    p.last = Math.max(p.last, Date.parse(s.last_seen))
     p.events += s.events
     sum(p.types, s.event_types)
     sum(p.severities, s.severities)
