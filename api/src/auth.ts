@@ -11,7 +11,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Store } from '@watchfloor/pipeline'
+import { chTime, nextVersion, type Store } from '@watchfloor/pipeline'
 
 export const ROLES = ['viewer', 'analyst', 'admin', 'ingest', 'proxy'] as const
 export type Role = (typeof ROLES)[number]
@@ -44,11 +44,9 @@ interface TokenRow {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
-const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '')
 
 export class TokenStore {
   private readonly byHash = new Map<string, TokenRow>()
-  private seq = 0
 
   constructor(private readonly store: Store) {}
 
@@ -63,14 +61,13 @@ export class TokenStore {
   }
 
   private async write(row: TokenRow): Promise<void> {
-    const version = Date.now() * 1000 + (this.seq = (this.seq + 1) % 1000)
-    await this.store.insertJsonRows('api_tokens', JSON.stringify({ ...row, version }) + '\n', {})
+    await this.store.insertJsonRows('api_tokens', JSON.stringify({ ...row, version: nextVersion() }) + '\n', {})
   }
 
   /** Create a token; the secret is returned once and never stored. */
   async create(name: string, role: Role, createdBy: string): Promise<{ id: string; token: string; name: string; role: Role }> {
     const token = `wf_${role}_${randomBytes(24).toString('base64url')}`
-    const row: TokenRow = { token_id: randomUUID(), name, role, token_hash: sha256(token), created_at: chTime(new Date()), created_by: createdBy, revoked: 0 }
+    const row: TokenRow = { token_id: randomUUID(), name, role, token_hash: sha256(token), created_at: chTime(new Date().toISOString()), created_by: createdBy, revoked: 0 }
     await this.write(row)
     this.byHash.set(row.token_hash, row)
     return { id: row.token_id, token, name, role }
@@ -144,7 +141,7 @@ export function authorize(tokens: TokenStore, req: FastifyRequest, reply: Fastif
 /** Append one row to the audit log (every mutating request). */
 export async function audit(store: Store, entry: { requestId: string; who: Principal; action: string; target: string; before: unknown; after: unknown }): Promise<void> {
   const row = {
-    ts: chTime(new Date()),
+    ts: chTime(new Date().toISOString()),
     request_id: entry.requestId,
     actor: entry.who.actor,
     role: entry.who.role,

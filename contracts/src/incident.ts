@@ -1,6 +1,7 @@
 /** Incidents: alerts grouped by shared entities within a window, with a triage verdict. */
 
-export type IncidentSeverity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW'
+export const INCIDENT_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number]
 
 /** Why an alert joined an incident. */
 export interface GroupingLink {

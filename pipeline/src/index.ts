@@ -24,4 +24,5 @@ export { ProfileStore, RFC1918_AND_LOCAL, type ProfilePersistence } from './tran
 export { ClickHouseProfiles } from './transforms/profile/persist.js'
 export { KafkaSource, KafkaProducer, frameMessage, recordKey, kafkaClient, CSV_KEY, type PartitionState, type OutgoingRecord } from './sources/kafka/kafka.js'
 export { frameForKafka, type FramedForKafka } from './sources/kafka/frame.js'
-export { incidentRow, nextVersion } from './transforms/correlate/rows.js'
+export { incidentRow } from './transforms/correlate/rows.js'
+export { chTime, nextVersion } from './sinks/clickhouse/values.js'

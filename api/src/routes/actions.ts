@@ -10,7 +10,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { CLOSE_REASONS, INCIDENT_STATUSES, type CloseReason, type Incident, type IncidentSeverity, type IncidentStatus, type StatusChange, type TriageSubmission } from '@watchfloor/contracts'
+import { CLOSE_REASONS, INCIDENT_SEVERITIES, INCIDENT_STATUSES, type CloseReason, type Incident, type IncidentSeverity, type IncidentStatus, type StatusChange, type TriageSubmission } from '@watchfloor/contracts'
 import { incidentRow } from '@watchfloor/pipeline'
 import { audit, authorize, type Principal } from '../auth.js'
 
@@ -207,7 +207,6 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
     },
   )
 
-  const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const
   app.post(
     '/api/incident/:id/triage',
     {
@@ -217,7 +216,7 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
         security: Auth,
         params: Params,
         body: Type.Object(
-          { verdict: Type.Union(CLOSE_REASONS.map((s) => Type.Literal(s))), severity: Type.Union(SEVERITIES.map((s) => Type.Literal(s))), accepted: Type.Boolean() },
+          { verdict: Type.Union(CLOSE_REASONS.map((s) => Type.Literal(s))), severity: Type.Union(INCIDENT_SEVERITIES.map((s) => Type.Literal(s))), accepted: Type.Boolean() },
           { additionalProperties: false },
         ),
         response: { 200: IncidentBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },

@@ -3,11 +3,13 @@
  * The latest version of each incident wins; every filter is a bound query parameter.
  */
 import { isIP } from 'node:net'
+import { INCIDENT_SEVERITIES, INCIDENT_STATUSES } from '@watchfloor/contracts'
 import type { FastifyPluginAsync } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 
-export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const
-export const STATUSES = ['new', 'in_progress', 'triaged', 'escalated', 'closed', 'reviewed', 'dismissed'] as const
+export const SEVERITIES = INCIDENT_SEVERITIES
+/** The lifecycle's states, plus the seed systems' status names (still accepted as filters). */
+export const STATUSES = [...INCIDENT_STATUSES, 'reviewed', 'dismissed'] as const
 
 const ListQuery = Type.Object(
   {

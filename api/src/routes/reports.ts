@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Incident } from '@watchfloor/contracts'
+import { chTime } from '@watchfloor/pipeline'
 import { authorize } from '../auth.js'
 import { computeKpis, incidentsCsv } from '../kpis.js'
 
@@ -61,7 +62,7 @@ const reportRoutes: FastifyPluginAsync = async (app) => {
     async (req, reply) => {
       if (authorize(tokens, req, reply, 'admin') === undefined) return reply
       const q = req.query as Static<typeof AuditQuery>
-      const since = q.since ? q.since.replace('T', ' ').replace('Z', '').slice(0, 23) : '1970-01-01 00:00:00.000'
+      const since = q.since ? chTime(new Date(q.since).toISOString()) : '1970-01-01 00:00:00.000'
       const rows = await store.client
         .query({
           query:

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BUILTIN_RULES_DIR, SigmaEngine, StreamCorrelator, decodeRecord, type TaskSignal } from '@watchfloor/pipeline'
+import { BUILTIN_RULES_DIR, SigmaEngine, StreamCorrelator, decodeRecord, taskSignal } from '@watchfloor/pipeline'
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { loadCorpus, otrfJsonLines } from './corpus.js'
 import { benchIngest } from './ingest.js'
@@ -52,7 +52,7 @@ function pass(engine: SigmaEngine, events: Pair[]): number {
     const { matches, signals } = engine.detect(rec, ev)
     alerts += matches.length
     if (signals.length > 0 && ev !== undefined) {
-      const sigs: TaskSignal[] = signals.map((s) => ({ index: 0, eventId: ev.event.id, timestamp: ev['@timestamp'], corr: s.corr, steps: s.steps, key: s.key, entities: {}, ...(s.value !== undefined ? { value: s.value } : {}) }))
+      const sigs = signals.map((s) => taskSignal(s, { index: 0, eventId: ev.event.id, timestamp: ev['@timestamp'], entities: {} }))
       alerts += correlator.feed(sigs).alerts.length
     }
   }

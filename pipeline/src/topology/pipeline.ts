@@ -9,6 +9,7 @@
  * `maxPendingRecords` new work is refused with PIPELINE_SATURATED (retryable), so memory
  * stays bounded and producers slow down instead of the process falling over.
  */
+import { chTime } from '../sinks/clickhouse/values.js'
 import type { Incident } from '@watchfloor/contracts'
 import { existsSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
@@ -262,7 +263,7 @@ export class Pipeline {
           await this.store_('events', res.rows, res.ids.length)
           const analysis = this.analyzer.process(res)
           const created = new Date().toISOString()
-          if (analysis.alerts.length > 0) await this.store_('alerts', Buffer.from(analysis.alerts.map((a) => JSON.stringify(alertRow(a.alert, created))).join('\n') + '\n'), analysis.alerts.length)
+          if (analysis.alerts.length > 0) await this.store_('alerts', Buffer.from(analysis.alerts.map((a) => JSON.stringify(alertRow(a.alert, created, a))).join('\n') + '\n'), analysis.alerts.length)
           if (analysis.incidents.length > 0) await this.store_('incidents', Buffer.from(analysis.incidents.map((i) => JSON.stringify(incidentRow(i, created))).join('\n') + '\n'), analysis.incidents.length)
           if (this.ruleDirs.length > 0) {
             this.detectCounters.received += res.ids.length
@@ -331,7 +332,7 @@ export class Pipeline {
 function deadLetterRow(req: Pick<IngestRequest, 'source' | 'requestId' | 'contentType'>, ingested: string, index: number, code: string, reason: string, raw: string): string {
   return JSON.stringify({
     id: randomUUID(),
-    received_at: ingested.replace('T', ' ').slice(0, 23),
+    received_at: chTime(ingested),
     source: req.source,
     request_id: req.requestId,
     record_index: index,

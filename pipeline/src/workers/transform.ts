@@ -14,6 +14,7 @@ import type { FramedRecord, TaskAlert, TaskSignal, TaskRecordError, TransformFai
 import { SigmaEngine } from '../transforms/detect/sigma/engine.js'
 import { DeltaCollector } from '../transforms/profile/delta.js'
 import { stableId } from '../transforms/detect/alerts.js'
+import { taskSignal } from '../transforms/detect/correlate.js'
 
 /** Rules are compiled once per worker thread and kept for every later task naming the same directories. */
 let loaded: { key: string; engine: SigmaEngine } | undefined
@@ -230,11 +231,7 @@ class Collector {
     for (const m of matches) {
       this.alerts.push({ index: this.index, eventId: ev.event.id, timestamp: ev['@timestamp'], rule: { id: m.id, title: m.title, level: m.level }, tags: m.tags, entities })
     }
-    for (const s of signals) {
-      const t: TaskSignal = { index: this.index, eventId: ev.event.id, timestamp: ev['@timestamp'], corr: s.corr, steps: s.steps, key: s.key, entities }
-      if (s.value !== undefined) t.value = s.value
-      this.signals.push(t)
-    }
+    for (const s of signals) this.signals.push(taskSignal(s, { index: this.index, eventId: ev.event.id, timestamp: ev['@timestamp'], entities }))
   }
 
   reject(code: TaskRecordError['code'], reason: string, raw: string, line?: number): void {

@@ -10,8 +10,8 @@
  * ClickHouse).
  */
 import type { EntityKind, GroupingLink, Incident } from '@watchfloor/contracts'
-import { stableId } from '../detect/alerts.js'
-import type { ProfileStore } from '../profile/store.js'
+import { SEVERITY_RANK, stableId, type Severity } from '../detect/alerts.js'
+import { RISK_WEIGHT, type ProfileStore } from '../profile/store.js'
 import type { ThreatIntel } from '../triage/intel.js'
 import type { TriageAlert, Triager } from '../triage/triager.js'
 
@@ -93,6 +93,19 @@ export class IncidentBuilder {
       incidents.push(o.inc)
     }
     return { incidents, incidentOf }
+  }
+
+  /** Incident `id` holds entity key `k`: later alerts with that entity can find it. */
+  private index(k: string, id: string): void {
+    let s = this.byEntity.get(k)
+    if (s === undefined) this.byEntity.set(k, (s = new Set()))
+    s.add(id)
+  }
+
+  private addEntity(inc: Incident, k: string): void {
+    if (inc.entities.includes(k) || inc.entities.length >= CAP_ENTITIES) return
+    inc.entities.push(k)
+    this.index(k, inc.id)
   }
 
   private close(id: string): void {
@@ -181,17 +194,11 @@ export class IncidentBuilder {
     if (a.timestamp < inc.first_seen) inc.first_seen = a.timestamp
     if (a.timestamp > inc.last_seen) inc.last_seen = a.timestamp
     if (ms > o.lastMs) o.lastMs = ms
-    for (const k of keys) {
-      if (inc.entities.includes(k) || inc.entities.length >= CAP_ENTITIES) continue
-      inc.entities.push(k)
-      let s = this.byEntity.get(k)
-      if (s === undefined) this.byEntity.set(k, (s = new Set()))
-      s.add(inc.id)
-    }
+    for (const k of keys) this.addEntity(inc, k)
     const prev = o.alerts.get(a.rule.id)
     if (prev !== undefined) {
       prev.count++
-      if (RANK[a.severity]! > RANK[prev.severity]!) prev.severity = a.severity
+      if (rankOf(a.severity) > rankOf(prev.severity)) prev.severity = a.severity
     } else o.alerts.set(a.rule.id, { id: a.id, rule: a.rule, severity: a.severity, techniques: a.techniques, tactics: a.tactics, namedTactics: a.namedTactics, correlation: a.correlation, count: 1 })
     if (a.entities.source_ip) o.ips.set(a.entities.source_ip, (o.ips.get(a.entities.source_ip) ?? 0) + 1)
   }
@@ -209,11 +216,7 @@ export class IncidentBuilder {
         alerts.set(id, { id: r.first_alert, rule: { id, title: r.title, level: r.level }, severity: r.severity, techniques: r.techniques, tactics: r.tactics, namedTactics: r.named_tactics, correlation: r.correlation, count: r.count })
       const o: Open = { inc, lastMs: Date.parse(inc.last_seen), alerts, ips: new Map(Object.entries(inc.source_ips ?? {})) }
       this.open.set(inc.id, o)
-      for (const k of inc.entities) {
-        let s = this.byEntity.get(k)
-        if (s === undefined) this.byEntity.set(k, (s = new Set()))
-        s.add(inc.id)
-      }
+      for (const k of inc.entities) this.index(k, inc.id)
       n++
     }
     return n
@@ -241,9 +244,9 @@ export class IncidentBuilder {
     inc.severity = verdict.severity
     inc.confidence = verdict.confidence
     // without profiles, the alerts' own weights stand in for the entity risk
-    const alertRisk = Math.min(100, alerts.reduce((s, a) => s + (WEIGHT[a.severity] ?? 0) * Math.min(3, a.count), 0))
+    const alertRisk = Math.min(100, alerts.reduce((s, a) => s + (RISK_WEIGHT[a.severity] ?? 0) * Math.min(3, a.count), 0))
     inc.risk_score = Math.max(maxRisk, this.profiles ? 0 : alertRisk)
-    const top = alerts.sort((x, y) => (RANK[y.severity] ?? 0) - (RANK[x.severity] ?? 0) || y.count - x.count)[0]
+    const top = alerts.sort((x, y) => rankOf(y.severity) - rankOf(x.severity) || y.count - x.count)[0]
     if (top !== undefined) inc.title = alerts.length > 1 ? `${top.rule.title} and ${alerts.length - 1} more detection${alerts.length > 2 ? 's' : ''}` : top.rule.title
     inc.version++
   }
@@ -278,13 +281,7 @@ export class IncidentBuilder {
       inc.alert_count += s.alert_count
       for (const id of s.alert_ids) if (inc.alert_ids.length < CAP_ALERTS && !inc.alert_ids.includes(id)) inc.alert_ids.push(id)
       for (const id of s.event_ids) if (inc.event_ids.length < CAP_ALERTS && !inc.event_ids.includes(id)) inc.event_ids.push(id)
-      for (const k of s.entities) {
-        if (inc.entities.includes(k) || inc.entities.length >= CAP_ENTITIES) continue
-        inc.entities.push(k)
-        let set = this.byEntity.get(k)
-        if (set === undefined) this.byEntity.set(k, (set = new Set()))
-        set.add(inc.id)
-      }
+      for (const k of s.entities) this.addEntity(inc, k)
       for (const [fp, f] of Object.entries(s.fingerprints)) {
         const mine = inc.fingerprints[fp]
         if (mine === undefined) inc.fingerprints[fp] = { ...f }
@@ -298,7 +295,7 @@ export class IncidentBuilder {
         const mine = o.alerts.get(rid)
         if (mine !== undefined) {
           mine.count += r.count
-          if ((RANK[r.severity] ?? 0) > (RANK[mine.severity] ?? 0)) mine.severity = r.severity
+          if (rankOf(r.severity) > rankOf(mine.severity)) mine.severity = r.severity
         } else o.alerts.set(rid, { id: r.first_alert, rule: { id: rid, title: r.title, level: r.level }, severity: r.severity, techniques: r.techniques, tactics: r.tactics, namedTactics: r.named_tactics, correlation: r.correlation, count: r.count })
       }
       for (const [ip, n] of Object.entries(s.source_ips ?? {})) o.ips.set(ip, (o.ips.get(ip) ?? 0) + n)
@@ -318,5 +315,4 @@ export class IncidentBuilder {
   }
 }
 
-const RANK: Readonly<Record<string, number>> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 }
-const WEIGHT: Readonly<Record<string, number>> = { LOW: 5, MEDIUM: 15, HIGH: 40, CRITICAL: 70 }
+const rankOf = (severity: string): number => SEVERITY_RANK[severity as Severity] ?? 0

@@ -1,14 +1,7 @@
 /** The `incidents` table row of one incident version (ReplacingMergeTree: the highest version wins). */
 import type { Incident } from '@watchfloor/contracts'
+import { chTime, nextVersion } from '../../sinks/clickhouse/values.js'
 
-const chTime = (iso: string) => iso.replace('T', ' ').replace('Z', '').slice(0, 23)
-let seq = 0
-
-/** A version that grows across restarts: wall-clock microseconds plus a counter. */
-export function nextVersion(): number {
-  seq = (seq + 1) % 1000
-  return Date.now() * 1000 + seq
-}
 
 export function incidentRow(inc: Incident, updatedIso: string): Record<string, unknown> {
   const source = inc.entities.find((e) => e.startsWith('source_ip='))?.slice('source_ip='.length) ?? ''

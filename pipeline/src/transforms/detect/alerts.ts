@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { TaskAlert } from '../../workers/task.js'
 import { resolveAttack } from './attack.js'
+import { chTime } from '../../sinks/clickhouse/values.js'
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'NONE'
 
@@ -35,11 +36,14 @@ export function alertId(a: Pick<TaskAlert, 'eventId' | 'rule'>): string {
   return stableId(`${a.eventId}/${a.rule.id}`)
 }
 
-const chTime = (iso: string) => iso.replace('T', ' ').replace('Z', '').slice(0, 23)
 
 /** The `alerts` table row of one detection (a single-event match or a correlation firing). */
-export function alertRow(a: TaskAlert & { eventIds?: string[]; correlation?: { type: string; groups: Record<string, string>; value: number } }, createdIso: string): Record<string, unknown> {
-  const attack = attackFromTags(a.tags)
+export function alertRow(
+  a: TaskAlert & { eventIds?: string[]; correlation?: { type: string; groups: Record<string, string>; value: number } },
+  createdIso: string,
+  /** The alert's ATT&CK when the caller resolved it already. */
+  attack: { techniques: string[]; tactics: string[] } = attackFromTags(a.tags),
+): Record<string, unknown> {
   const corr = a.correlation === undefined ? {} : { event_ids: a.eventIds ?? [], correlation_type: a.correlation.type, correlation_groups: a.correlation.groups, correlation_value: a.correlation.value }
   return {
     ...corr,

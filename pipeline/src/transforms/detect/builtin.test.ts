@@ -5,10 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { decodeCsvRow, decodeRecord, decodeTextLine } from '../decode/index.js'
-import type { TaskSignal } from '../../workers/task.js'
 import { resolveAttack } from './attack.js'
 import { BUILTIN_RULES_DIR } from './builtin.js'
-import { StreamCorrelator } from './correlate.js'
+import { StreamCorrelator, taskSignal } from './correlate.js'
 import { SigmaEngine } from './sigma/engine.js'
 import { loadDirs } from './sigma/load.js'
 import { silencedRefs } from './sigma/correlation.js'
@@ -31,7 +30,7 @@ function alerts(records: unknown[]): string[] {
     const ev = res.event
     const { matches, signals } = engine.detect(r instanceof CsvRow ? r.cells : r, ev)
     for (const m of matches) out.push(m.title)
-    const sigs: TaskSignal[] = signals.map((s) => ({ index: i, eventId: ev.event.id, timestamp: ev['@timestamp'], corr: s.corr, steps: s.steps, key: s.key, entities: {}, ...(s.value !== undefined ? { value: s.value } : {}) }))
+    const sigs = signals.map((s) => taskSignal(s, { index: i, eventId: ev.event.id, timestamp: ev['@timestamp'], entities: {} }))
     for (const a of correlator.feed(sigs).alerts) out.push(a.rule.title)
   })
   return out

@@ -6,13 +6,20 @@
 import { readFileSync } from 'node:fs'
 import type { TaskAlert, TaskSignal } from '../../workers/task.js'
 import { alertId } from './alerts.js'
-import { Correlator, silencedRefs, type CorrelationRule, type CorrelatorOptions } from './sigma/correlation.js'
+import { Correlator, silencedRefs, type CorrelationRule, type CorrelatorOptions, type Signal } from './sigma/correlation.js'
 import { listRuleFiles, loadText, type LoadResult } from './sigma/load.js'
 
 export interface CorrelationAlert extends TaskAlert {
   /** Contributing events, oldest first; `eventId` is the first of them. */
   eventIds: string[]
   correlation: { type: string; groups: Record<string, string>; value: number }
+}
+
+/** A rule match's signal as a task result carries it: where it came from (record, event, time, entities). */
+export function taskSignal(s: Signal, at: Pick<TaskSignal, 'index' | 'eventId' | 'timestamp' | 'entities'>): TaskSignal {
+  const t: TaskSignal = { ...at, corr: s.corr, steps: s.steps, key: s.key }
+  if (s.value !== undefined) t.value = s.value
+  return t
 }
 
 /** Correlation documents below the directories (files without a `correlation:` key are not parsed). */

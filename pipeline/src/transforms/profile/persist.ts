@@ -2,11 +2,10 @@
 import type { EntityKind, EntityProfile } from '@watchfloor/contracts'
 import type { Store } from '../../sinks/clickhouse/client.js'
 import type { ProfilePersistence } from './store.js'
+import { chTime, nextVersion } from '../../sinks/clickhouse/values.js'
 
-const chTime = (iso: string) => iso.replace('T', ' ').replace('Z', '').slice(0, 23)
 
 export class ClickHouseProfiles implements ProfilePersistence {
-  private seq = 0
   constructor(private readonly store: Store) {}
 
   async load(keys: Array<{ kind: EntityKind; entity: string }>): Promise<EntityProfile[]> {
@@ -31,12 +30,11 @@ export class ClickHouseProfiles implements ProfilePersistence {
 
   async save(profiles: EntityProfile[]): Promise<void> {
     const now = new Date().toISOString()
-    const base = Date.now() * 1000
     const rows = profiles.map((p) =>
       JSON.stringify({
         kind: p.kind,
         entity: p.entity,
-        version: base + (this.seq = (this.seq + 1) % 1000),
+        version: nextVersion(),
         updated_at: chTime(now),
         first_seen: chTime(p.first_seen),
         last_seen: chTime(p.last_seen),

@@ -5,8 +5,7 @@
  * workers, feeding one correlator).
  */
 import { describe, expect, it } from 'vitest'
-import { StreamCorrelator } from '../correlate.js'
-import type { TaskSignal } from '../../../workers/task.js'
+import { StreamCorrelator, taskSignal } from '../correlate.js'
 import { SigmaEngine } from './engine.js'
 import { compileCorrelation, Correlator } from './correlation.js'
 
@@ -68,7 +67,7 @@ function run(yaml: string, records: Array<{ rec: Record<string, unknown>; ts: st
   records.forEach(({ rec, ts }, i) => {
     const { matches, signals } = engines[i % workers]!.detect(rec)
     for (const m of matches) singles.push(m.title)
-    const sigs: TaskSignal[] = signals.map((s) => ({ index: 0, eventId: `e${i + 1}`, timestamp: ts, corr: s.corr, steps: s.steps, key: s.key, entities: {}, ...(s.value !== undefined ? { value: s.value } : {}) }))
+    const sigs = signals.map((s) => taskSignal(s, { index: 0, eventId: `e${i + 1}`, timestamp: ts, entities: {} }))
     const r = correlator.feed(sigs)
     fired.push(...r.alerts)
     joined.push(...r.joined)

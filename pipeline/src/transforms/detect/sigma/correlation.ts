@@ -143,6 +143,15 @@ export interface Signal {
   value?: string | number
 }
 
+/** The steps of correlation `c` that a rule (or correlation) fills, by its id or its name. */
+function stepsOf(c: CorrelationRule, ref: { id: string; name?: string | undefined }): number[] {
+  const steps: number[] = []
+  c.rules.forEach((r, i) => {
+    if (r === ref.id || (ref.name !== undefined && r === ref.name)) steps.push(i)
+  })
+  return steps
+}
+
 /** Field to read for `name` (an alias or a field) in events of rule `ruleName`. */
 function fieldFor(c: CorrelationRule, name: string, ruleName: string | undefined): string {
   const a = c.aliases[name]
@@ -175,10 +184,7 @@ export function signalsFor(corrs: readonly CorrelationRule[], rule: { id: string
     return undefined
   }
   next: for (const c of corrs) {
-    const steps: number[] = []
-    c.rules.forEach((r, i) => {
-      if (r === rule.id || (rule.name !== undefined && r === rule.name)) steps.push(i)
-    })
+    const steps = stepsOf(c, rule)
     if (steps.length === 0) continue
     const key: string[] = []
     for (const g of c.groupBy) {
@@ -320,10 +326,7 @@ export class Correlator<E = unknown> {
   }
 
   private chainSignal(outer: CorrelationRule, inner: CorrelationRule, f: Fired<E>): Signal | undefined {
-    const steps: number[] = []
-    outer.rules.forEach((r, i) => {
-      if (r === inner.id || (inner.name !== undefined && r === inner.name)) steps.push(i)
-    })
+    const steps = stepsOf(outer, inner)
     const key: string[] = []
     for (const g of outer.groupBy) {
       const v = f.groups[fieldFor(outer, g, inner.name)] ?? f.groups[g]
