@@ -83,61 +83,86 @@ function pushStrings(v: unknown, out: string[], depth: number): void {
 export type Matcher = (ev: EventContext) => boolean
 
 /**
- * Literal requirement of a matcher: when the matcher returns true, at least one entry's literal
- * occurs in some lower-cased value of its field (field '' = any keyword-searched value).
- * Matchers without a recorded requirement may match anything.
+ * Literal requirement of a matcher, as clauses that all hold when the matcher returns true. A
+ * clause holds when at least one of its entries' literal occurs in some lower-cased value of its
+ * field (field '' = any keyword-searched value). Matchers without a recorded requirement may match
+ * anything.
  */
 export interface ReqLit {
   f: string
   lit: string
 }
+/** One clause: any of these literals. */
 export type Req = ReqLit[]
 
-const REQS = new WeakMap<Matcher, Req>()
+/** Clauses kept for one rule (the most selective): enough to rule out most candidates cheaply. */
+const MAX_CLAUSES = 3
 
-/** The literal requirement recorded for a matcher, if any. */
-export function matcherReq(m: Matcher): Req | undefined {
+const REQS = new WeakMap<Matcher, Req[]>()
+
+/** The literal requirement recorded for a matcher, if any: clauses that must all hold. */
+export function matcherReq(m: Matcher): Req[] | undefined {
   return REQS.get(m)
 }
 
-function setReq(m: Matcher, r: Req | undefined): Matcher {
-  if (r !== undefined && r.length > 0) REQS.set(m, r)
+function setReq(m: Matcher, clauses: Req[] | undefined): Matcher {
+  if (clauses !== undefined && clauses.length > 0 && clauses.every((c) => c.length > 0)) REQS.set(m, clauses)
   return m
 }
 
-/** OR: every part needs a requirement; the union holds. */
-function reqUnion(ms: Matcher[]): Req | undefined {
-  const out: Req = []
-  const seen = new Set<string>()
+/** A leaf matcher's requirement: one clause. */
+function leafReq(m: Matcher, clause: Req | undefined): Matcher {
+  return setReq(m, clause === undefined ? undefined : [clause])
+}
+
+/** How selective a clause is: longer literals and fewer alternatives score higher. */
+function clauseScore(c: Req): number {
+  let minLen = Infinity
+  for (const x of c) if (x.lit.length < minLen) minLen = x.lit.length
+  return Math.min(minLen, 8) / c.length
+}
+
+/**
+ * OR: every part needs a requirement. Whichever part matched, each of its clauses holds, so
+ * clause i of the result is the union of every part's clause i (its last when it has fewer).
+ */
+function reqUnion(ms: Matcher[]): Req[] | undefined {
+  const parts: Req[][] = []
   for (const m of ms) {
     const r = REQS.get(m)
     if (r === undefined) return undefined
-    for (const x of r) {
-      const k = `${x.f}\u0000${x.lit}`
-      if (seen.has(k)) continue
-      seen.add(k)
-      out.push(x)
-    }
+    parts.push(r)
+  }
+  const n = Math.max(...parts.map((p) => p.length))
+  const out: Req[] = []
+  for (let i = 0; i < n; i++) {
+    const clause: Req = []
+    const seen = new Set<string>()
+    for (const p of parts)
+      for (const x of p[Math.min(i, p.length - 1)] as Req) {
+        const k = `${x.f}\u0000${x.lit}`
+        if (seen.has(k)) continue
+        seen.add(k)
+        clause.push(x)
+      }
+    out.push(clause)
   }
   return out
 }
 
-/** AND: any part's requirement holds; take the most selective one. */
-function reqPick(ms: Matcher[]): Req | undefined {
-  let best: Req | undefined
-  let bestScore = 0
-  for (const m of ms) {
-    const r = REQS.get(m)
-    if (r === undefined) continue
-    let minLen = Infinity
-    for (const x of r) if (x.lit.length < minLen) minLen = x.lit.length
-    const score = Math.min(minLen, 8) / r.length
-    if (best === undefined || score > bestScore) {
-      best = r
-      bestScore = score
+/** AND: every part's clauses hold; keep the most selective few, best first. */
+function reqPick(ms: Matcher[]): Req[] | undefined {
+  const all = new Map<string, Req>()
+  for (const m of ms)
+    for (const c of REQS.get(m) ?? []) {
+      const k = c
+        .map((x) => `${x.f}\u0000${x.lit}`)
+        .sort()
+        .join('\u0001')
+      all.set(k, c)
     }
-  }
-  return best
+  if (all.size === 0) return undefined
+  return [...all.values()].sort((a, b) => clauseScore(b) - clauseScore(a)).slice(0, MAX_CLAUSES)
 }
 
 // ---------------------------------------------------------------- YAML -> plain values
@@ -648,7 +673,7 @@ function patternsReq(field: string, pats: Pattern[]): Req | undefined {
 /** `fieldStrings` over `patternsTester(pats)`, recording the literal requirement (lower only). */
 function fieldPats(field: string, lower: boolean, pats: Pattern[]): Matcher {
   const m = fieldStrings(field, lower, patternsTester(pats, lower))
-  return lower ? setReq(m, patternsReq(field, pats)) : m
+  return lower ? leafReq(m, patternsReq(field, pats)) : m
 }
 
 /** Build a matcher over a set of string testers applied to the field (or keyword) strings. */
@@ -703,7 +728,7 @@ function compileValue(field: string, s: string, mods: string[], opts: CompileOpt
     for (const f of ['i', 'm', 's']) if (has(f)) flags.add(f)
     const re = compileRegex(s, flags)
     const lit = regexLiteral(re.source)
-    return [setReq(fieldStrings(field, false, (x) => re.test(x)), lit === undefined ? undefined : [{ f: field, lit }])]
+    return [leafReq(fieldStrings(field, false, (x) => re.test(x)), lit === undefined ? undefined : [{ f: field, lit }])]
   }
 
   if (has('cidr')) return [fieldStrings(field, false, cidrTester(s))]

@@ -10,7 +10,7 @@ import { signalsFor, silencedRefs, type CorrelationRule, type Signal } from './c
 import { fieldView, type FieldView } from './fields.js'
 import { loadDirs, loadText, type LoadError, type LoadResult } from './load.js'
 import { aliasFields, eventLogsource, LogsourceIndex, type EventLogsource } from './logsource.js'
-import { Prefilter, type RulePrefilter } from './prefilter.js'
+import { Prefilter, type LiteralScanner, type RulePrefilter } from './prefilter.js'
 
 /** The logsource product of rules written against the canonical (ECS) event. */
 export const CANONICAL_PRODUCT = 'watchfloor'
@@ -155,6 +155,8 @@ interface Route {
   unfiltered: Entry[]
   member: Uint8Array
   slots: Int32Array
+  /** Scanner of the keyword literals of the route's rules. */
+  keywords: LiteralScanner | undefined
   empty: boolean
 }
 
@@ -245,14 +247,17 @@ export class SigmaEngine {
       const member = new Uint8Array(this.prefilter.size)
       const slots = new Set<number>()
       const unfiltered: Entry[] = []
+      const clauses: number[] = []
       for (const e of cands) {
         if (e.pre === undefined) unfiltered.push(e)
         else {
           member[e.pre.id] = 1
           for (const s of e.pre.slots) slots.add(s)
+          for (const c of e.pre.clauses) clauses.push(c)
         }
       }
-      route = { unfiltered, member, slots: Int32Array.from(slots), empty: cands.length === 0 }
+      const keywords = this.prefilter.keywordScanner(clauses)
+      route = { unfiltered, member, slots: Int32Array.from(slots), keywords, empty: cands.length === 0 }
       if (this.routes.size < 4096) this.routes.set(rk, route)
     }
     return route
@@ -265,6 +270,7 @@ export class SigmaEngine {
     const ev = new EventContext(f)
     const pf = this.prefilter
     pf.scan(route.slots, ev)
+    if (route.keywords !== undefined) pf.scanKeywords(route.keywords, ev)
     for (const e of route.unfiltered) if (e.rule.match(ev)) hit(e, views)
     const h = pf.hits
     const member = route.member
@@ -275,7 +281,7 @@ export class SigmaEngine {
       const id = list[i] as number
       if (member[id] !== 1) continue
       const e = this.byPre[id] as Entry
-      if (e.rule.match(ev)) hit(e, views)
+      if (pf.passes(e.pre as RulePrefilter) && e.rule.match(ev)) hit(e, views)
     }
   }
 

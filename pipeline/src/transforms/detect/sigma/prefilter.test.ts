@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { regexLiteral } from './compile.js'
 import { SigmaEngine } from './engine.js'
-import { AhoCorasick } from './prefilter.js'
+import { AhoCorasick, Found, literalScanner, SkipScanner, type LiteralScanner } from './prefilter.js'
 
 describe('regexLiteral', () => {
   it('takes a mandatory top-level literal run', () => {
@@ -21,35 +21,62 @@ describe('regexLiteral', () => {
   })
 })
 
-describe('AhoCorasick', () => {
-  it('finds exactly the literals that occur (case-folded)', () => {
-    let seed = 7
-    const rnd = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff
-      return seed % n
+describe('literal scanners', () => {
+  let seed = 7
+  /** mulberry32: a deterministic generator whose low bits are not periodic like an LCG's. */
+  const rnd = (n: number): number => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) % n
+  }
+  const ascii = (x: string): boolean => /^[\x00-\x7f]*$/.test(x)
+  /** Scan random text (upper case, non-ASCII, the Kelvin sign and İ mixed in) and compare with `toLowerCase().includes`. */
+  function check(scanner: LiteralScanner, lits: string[], word: (len: number) => string): void {
+    const out = new Found()
+    for (let t = 0; t < 1000; t++) {
+      // most texts hold a literal somewhere
+      let s = t % 3 === 2 ? word(rnd(40)) : word(rnd(20)) + (lits[rnd(lits.length)] as string) + word(rnd(20))
+      if (t % 3 === 0) s = s.toUpperCase()
+      if (t % 7 === 0) s = s + 'İ' + word(5)
+      if (t % 11 === 0) s = s.replace(/k/gi, '\u212a')
+      if (t % 13 === 0) s = s.replace(/i/gi, 'İ')
+      out.n = 0
+      scanner.scan(s, out)
+      const found = new Set(out.ids.subarray(0, out.n))
+      const low = s.toLowerCase()
+      // exact for ASCII; never misses (may over-report) with non-ASCII text or literals
+      lits.forEach((l, i) => {
+        if (low.includes(l)) expect(found.has(i), `${l} in ${s}`).toBe(true)
+        else if (ascii(l) && ascii(low)) expect(found.has(i), `${l} not in ${s}`).toBe(false)
+      })
     }
+  }
+
+  it('the automaton finds exactly the literals that occur (case-folded)', () => {
     const abc = 'abcé-\\:'
-    const ascii = (x: string): boolean => /^[\x00-\x7f]*$/.test(x)
     const word = (len: number): string => Array.from({ length: len }, () => abc[rnd(abc.length)]).join('')
     const lits = [...new Set(Array.from({ length: 60 }, () => word(1 + rnd(4))))]
     const ac = new AhoCorasick()
     lits.forEach((l, i) => ac.add(l, i))
     ac.build()
-    const owners = lits.map((_, i) => [i])
-    for (let t = 0; t < 300; t++) {
-      let s = word(rnd(30))
-      if (t % 3 === 0) s = s.toUpperCase()
-      if (t % 7 === 0) s = s + 'İ' + word(5)
-      const hits = { seen: new Int32Array(lits.length), list: new Int32Array(lits.length), count: 0, stamp: 1 }
-      const seen = hits.seen
-      ac.scan(s, hits, owners)
-      const low = s.toLowerCase()
-      // exact for ASCII; never misses (may over-report) with non-ASCII text or literals
-      lits.forEach((l, i) => {
-        if (low.includes(l)) expect(seen[i], `${l} in ${s}`).toBe(1)
-        else if (ascii(l) && ascii(low)) expect(seen[i], `${l} not in ${s}`).toBe(0)
-      })
-    }
+    check(ac, lits, word)
+  })
+
+  it('the skipping search finds the same, including text that lower-cases into ASCII', () => {
+    const abc = 'ikmsa:-\\'
+    const word = (len: number): string => Array.from({ length: len }, () => abc[rnd(abc.length)]).join('')
+    const lits = [...new Set(Array.from({ length: 12 }, () => word(4 + rnd(6))))]
+    expect(SkipScanner.suits(lits)).toBe(true)
+    const scanner = literalScanner(lits.map((l, i) => [l, i] as const))
+    expect(scanner).toBeInstanceOf(SkipScanner)
+    check(scanner, lits, word)
+  })
+
+  it('uses the automaton for short, many or non-ASCII literals', () => {
+    expect(SkipScanner.suits(['abc', 'abcdef'])).toBe(false)
+    expect(SkipScanner.suits(['abcdé'])).toBe(false)
+    expect(SkipScanner.suits(Array.from({ length: 100 }, (_, i) => `lit${i}xyz`))).toBe(false)
   })
 })
 
@@ -78,5 +105,25 @@ describe('literal prefilter keeps results', () => {
     expect(ids({ Image: 'C:\\X.EXE', CommandLine: 'SAFE' })).toEqual([])
     expect(ids({ CommandLine: 'İ' })).toEqual(['e'])
     expect(ids({ CommandLine: 'ÄMIMIKATZ' })).toEqual(['a', 'e'])
+  })
+})
+
+describe('value cache of the prefilter', () => {
+  const engine = SigmaEngine.fromYaml([
+    `title: evil\nid: evil\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  sel:\n    Image|endswith: '\\evil.exe'\n    CommandLine|contains: ' -run'\n  condition: sel`,
+  ])
+  const hit = (image: string, cmd: string): boolean =>
+    engine.match({ Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: 1, Image: image, CommandLine: cmd }).length > 0
+
+  it('gives the same answers for repeated values, for values that never repeat, and after either', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(hit('C:\\x\\good.exe', 'good -run')).toBe(false)
+      expect(hit('C:\\x\\EVIL.exe', 'evil -walk')).toBe(false)
+      expect(hit('C:\\x\\EVIL.exe', 'evil -run')).toBe(true)
+    }
+    // enough distinct values for the cache to give up on these fields, then more
+    for (let i = 0; i < 20_000; i++) expect(hit(`C:\\u${i}\\${i % 5 === 0 ? 'evil' : 'good'}.exe`, `x${i} -run`)).toBe(i % 5 === 0)
+    expect(hit('C:\\x\\EVIL.exe', 'evil -run')).toBe(true)
+    expect(hit('C:\\x\\good.exe', 'good -run')).toBe(false)
   })
 })
