@@ -59,17 +59,27 @@ function pass(engine: SigmaEngine, events: Pair[]): number {
   return alerts
 }
 
-/** Events/s of detection over `events`, repeated to at least `minMs`, after a warm-up pass. */
-function rate(engine: SigmaEngine, events: Pair[], minMs = 3000): { perSecond: number; matches: number } {
+/**
+ * Events/s of detection over `events`: after a warm-up pass, `rounds` rounds of at least
+ * `roundMs` each. The median is the figure; the range shows how much this machine varies.
+ */
+function rate(engine: SigmaEngine, events: Pair[], rounds = 7, roundMs = 1500): { median: number; min: number; max: number; matches: number } {
   const matches = pass(engine, events)
-  let n = 0
-  const t0 = performance.now()
-  do {
-    pass(engine, events)
-    n += events.length
-  } while (performance.now() - t0 < minMs)
-  return { perSecond: n / ((performance.now() - t0) / 1000), matches }
+  const rates: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    let n = 0
+    const t0 = performance.now()
+    do {
+      pass(engine, events)
+      n += events.length
+    } while (performance.now() - t0 < roundMs)
+    rates.push(n / ((performance.now() - t0) / 1000))
+  }
+  rates.sort((a, b) => a - b)
+  return { median: rates[Math.floor(rates.length / 2)] as number, min: rates[0] as number, max: rates[rates.length - 1] as number, matches }
 }
+
+const figure = (r: { median: number; min: number; max: number }) => `${fmt(r.median)} events/s on one core (median of 7 rounds; ${fmt(r.min)}-${fmt(r.max)})`
 
 export async function benchDetect(args: string[]): Promise<number> {
   const dirs = ruleDirs()
@@ -83,11 +93,11 @@ export async function benchDetect(args: string[]): Promise<number> {
   const windows = decoded(otrfWindows())
   if (windows.length > 0) {
     const r = rate(engine, windows)
-    process.stdout.write(`rule evaluation, OTRF Windows events (${fmt(windows.length)}): ${fmt(r.perSecond)} events/s on one core, ${fmt(r.matches)} alerts per pass\n`)
+    process.stdout.write(`rule evaluation, OTRF Windows events (${fmt(windows.length)}): ${figure(r)}, ${fmt(r.matches)} alerts per pass\n`)
   }
   const mix = decoded(loadCorpus(path.resolve(ROOT, '../shared'), 'compact').map((l) => JSON.parse(l) as unknown))
   const m = rate(engine, mix)
-  process.stdout.write(`rule evaluation, synthetic mix (legacy, Suricata, Zeek, ECS, AIT; ${fmt(mix.length)}): ${fmt(m.perSecond)} events/s on one core, ${fmt(m.matches)} alerts per pass\n`)
+  process.stdout.write(`rule evaluation, synthetic mix (legacy, Suricata, Zeek, ECS, AIT; ${fmt(mix.length)}): ${figure(m)}, ${fmt(m.matches)} alerts per pass\n`)
   const i = args.indexOf('--events')
   const events = i >= 0 ? (args[i + 1] ?? '500000') : '500000'
   process.env.SIGMA_RULES_DIRS = dirs.join(path.delimiter)

@@ -28,14 +28,16 @@ export const KEYWORD_DEPTH = 4
 
 /** Per-event cache of stringified and lower-cased values. */
 export class EventContext {
-  private readonly raws = new Map<string, string[]>()
-  private readonly lows = new Map<string, string[]>()
+  // made on first use: most events are settled by the prefilter without reading a field here
+  private raws: Map<string, string[]> | undefined
+  private lows: Map<string, string[]> | undefined
   private allLow: string[] | undefined
   private allRawV: string[] | undefined
   constructor(readonly fields: FieldView) {}
 
   /** String forms of the field's scalar value(s) (list-valued fields yield each element). */
   raw(name: string): string[] {
+    this.raws ??= new Map()
     let r = this.raws.get(name)
     if (r === undefined) {
       r = []
@@ -46,6 +48,7 @@ export class EventContext {
   }
 
   low(name: string): string[] {
+    this.lows ??= new Map()
     let r = this.lows.get(name)
     if (r === undefined) {
       r = this.raw(name).map((s) => s.toLowerCase())

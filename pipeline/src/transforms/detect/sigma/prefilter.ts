@@ -350,7 +350,7 @@ export class Prefilter {
   /** Field slot -> stamp of the last event in which it was scanned. */
   private scanned: Int32Array = new Int32Array(0)
   /** Per field slot: literals found in recently seen values. */
-  private caches: ValueCache[] = []
+  private caches: Array<ValueCache | undefined> = []
   private cachedChars = 0
   private readonly found = new Found()
   /** Rule index -> its keyword literals (field '': any value) as [literal, literal id]. */
@@ -423,7 +423,8 @@ export class Prefilter {
 
   build(): void {
     this.scanners = this.slotLits.map((l) => literalScanner(l))
-    this.caches = this.slotLits.map(() => ({ map: new Map(), lookups: 0, hits: 0, bypass: 0 }))
+    // a skipping search reads a fraction of a value, less work than hashing it for a lookup
+    this.caches = this.scanners.map((a) => (a instanceof SkipScanner ? undefined : { map: new Map(), lookups: 0, hits: 0, bypass: 0 }))
     this.hits.seen = new Int32Array(this.rules)
     this.hits.list = new Int32Array(this.rules)
     this.hits.count = 0
@@ -479,9 +480,9 @@ export class Prefilter {
    * for a while; the memory for all slots is bounded by `CACHE_CHARS`.
    */
   private scanValue(slot: number, v: string): void {
-    const c = this.caches[slot] as ValueCache
-    if (v.length > CACHE_MAX_VALUE || c.bypass > 0) {
-      if (c.bypass > 0) c.bypass--
+    const c = this.caches[slot]
+    if (c === undefined || v.length > CACHE_MAX_VALUE || c.bypass > 0) {
+      if (c !== undefined && c.bypass > 0) c.bypass--
       ;(this.scanners[slot] as LiteralScanner).scan(v, this.found)
       this.markFound(0)
       return
@@ -495,7 +496,7 @@ export class Prefilter {
       this.found.n = 0
       this.cachedChars += v.length
       if (this.cachedChars > CACHE_CHARS) {
-        for (const x of this.caches) x.map.clear()
+        for (const x of this.caches) x?.map.clear()
         this.cachedChars = v.length
       }
       c.map.set(v, lits)
