@@ -39,7 +39,9 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`
 
 async function startServer(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'cli/bin/watchfloor.js'), 'start'], {
+  // BENCH_SERVER_NODE_FLAGS: extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where the time goes
+  const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...flags, path.join(ROOT, 'cli/bin/watchfloor.js'), 'start'], {
     // the bench sends without tokens (API_AUTH=actions); everything else is the defaults
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', API_AUTH: process.env.API_AUTH ?? 'actions' },
     stdio: ['ignore', 'pipe', 'inherit'],
