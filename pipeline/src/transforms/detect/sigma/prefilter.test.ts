@@ -90,6 +90,7 @@ describe('literal prefilter keeps results', () => {
     rule('d', "  sel:\n    Image|endswith: '\\x.exe'\n  filter:\n    CommandLine|contains: 'safe'\n  condition: sel and not filter"),
     rule('e', "  sel:\n    CommandLine|contains: 'i'\n  condition: sel"),
     rule('f', "  sel:\n    CommandLine|re: '(?i)BAR'\n  condition: sel"),
+    rule('g', "  kw:\n    - '31337'\n  condition: kw"),
   ])
   const ids = (rec: Record<string, unknown>): string[] =>
     engine
@@ -105,6 +106,9 @@ describe('literal prefilter keeps results', () => {
     expect(ids({ Image: 'C:\\X.EXE', CommandLine: 'SAFE' })).toEqual([])
     expect(ids({ CommandLine: 'İ' })).toEqual(['e'])
     expect(ids({ CommandLine: 'ÄMIMIKATZ' })).toEqual(['a', 'e'])
+    // keywords search the text of numbers too (a keyword set without digits skips them)
+    expect(ids({ CommandLine: 'x', DestinationPort: 31337 })).toEqual(['g'])
+    expect(ids({ CommandLine: 'x', Nested: { deep: [true, 31337] } })).toEqual(['g'])
   })
 })
 

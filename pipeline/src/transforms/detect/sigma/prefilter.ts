@@ -30,7 +30,11 @@ export class AhoCorasick {
   /** DFA: node * classes + class -> target node * classes, as `~x` when the target has outputs. */
   private enc: Int32Array = new Int32Array(1)
 
+  /** Could a literal occur in the text of a number or boolean? */
+  numeric = false
+
   add(lit: string, id: number): void {
+    if (!this.numeric && anyNumeric([lit])) this.numeric = true
     let n = 0
     for (let i = 0; i < lit.length; i++) {
       const c = lit.charCodeAt(i)
@@ -201,10 +205,13 @@ export class SkipScanner {
     return min >= SKIP_MIN_LENGTH
   }
 
+  readonly numeric: boolean
+
   constructor(
     private readonly lits: readonly string[],
     private readonly ids: readonly number[],
   ) {
+    this.numeric = anyNumeric(lits)
     let m = Infinity
     for (const l of lits) if (l.length < m) m = l.length
     this.m = Math.min(m, 255)
@@ -280,6 +287,17 @@ function occursAt(s: string, start: number, lit: string): boolean {
 export interface LiteralScanner {
   /** Add to `out` the ids of the literals occurring in `s.toLowerCase()` (may over-report, never misses). */
   scan(s: string, out: Found): void
+  /** Could a literal occur in the text of a number or boolean? If not, such values need no scan. */
+  readonly numeric: boolean
+}
+
+/** Every character that the text of a number, bigint or boolean can hold (lower-cased). */
+const NUMERIC_TEXT = /^[0-9.+\-einftyaruls]*$/
+
+/** Could any of these literals occur in the text of a number or boolean? */
+const anyNumeric = (lits: Iterable<string>): boolean => {
+  for (const l of lits) if (NUMERIC_TEXT.test(l)) return true
+  return false
 }
 
 export function literalScanner(lits: ReadonlyArray<readonly [string, number]>): LiteralScanner {
@@ -459,7 +477,9 @@ export class Prefilter {
   /** Scan every keyword-searched value (as `EventContext.allRaw`) without collecting them. */
   private walk(a: LiteralScanner, v: unknown, depth: number): void {
     if (typeof v === 'string') a.scan(v, this.found)
-    else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') a.scan(String(v), this.found)
+    else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+      if (a.numeric) a.scan(String(v), this.found)
+    }
     else if (depth > 0 && v !== null && typeof v === 'object') {
       if (Array.isArray(v)) for (const x of v) this.walk(a, x, depth - 1)
       else for (const k in v as Record<string, unknown>) this.walk(a, (v as Record<string, unknown>)[k], depth - 1)
