@@ -5,6 +5,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { strFromU8, unzipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { BUILTIN_RULES_DIR } from '../builtin.js'
+import { decodeRecord } from '../../decode/index.js'
 import { SigmaEngine } from './engine.js'
 
 const SIGMA = '/work/shared/data/sigma'
@@ -61,6 +63,41 @@ describe.skipIf(!have)('sigma conformance', () => {
     // The events that do not fire are the siblings recorded in the same evtx as the malicious one
     // (e.g. `tasklist` piped into `findstr virus`: only the findstr process carries the keyword).
     expect(pass).toBe(EXPECTED_PASS)
+  })
+
+  it.skipIf(!existsSync(OTRF))('the literal prefilter never loses a match (every routed rule evaluated as the reference)', () => {
+    // built-in pack too: its rules run on the normalized event, with keyword and clause requirements of their own
+    const full = SigmaEngine.fromDirs([BUILTIN_RULES_DIR, ...DIRS])
+    const records: unknown[] = readFileSync(`${SIGMA}/regression_events.labeled.jsonl`, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (JSON.parse(l) as { event: unknown }).event)
+    for (const f of readdirSync(OTRF).filter((n) => n.endsWith('.zip'))) {
+      const lines = Object.values(unzipSync(readFileSync(`${OTRF}/${f}`))).flatMap((d) => strFromU8(d).split('\n'))
+      // every 8th line of the Windows archives (the reference is slow), every line of the others
+      lines.forEach((line, i) => {
+        if (line.trim() === '' || (f.startsWith('SDWIN') && i % 8 !== 0)) return
+        try {
+          records.push(JSON.parse(line))
+        } catch {
+          // a truncated line
+        }
+      })
+    }
+    let reference = 0
+    const lost: string[] = []
+    records.forEach((rec, i) => {
+      const res = decodeRecord(rec, { id: `e${i}`, ingested: '2026-01-01T00:00:00.000Z', source: 'test' })
+      const canonical = res.ok ? res.event : undefined
+      const got = new Set(full.match(rec, canonical).map((m) => m.id))
+      for (const m of full.matchUnfiltered(rec, canonical)) {
+        reference++
+        if (!got.has(m.id)) lost.push(`record ${i}: ${m.title}`)
+      }
+    })
+    console.log(`prefilter: ${records.length} records, ${reference} matches by evaluating every routed rule, ${lost.length} lost`)
+    expect(reference).toBeGreaterThan(500)
+    expect(lost).toEqual([])
   })
 
   it.skipIf(!existsSync(OTRF))('runs over OTRF Windows lines without throwing', () => {

@@ -228,6 +228,27 @@ export class SigmaEngine {
     return out
   }
 
+  /**
+   * Every rule that matches, found by evaluating every rule of the event's routes with no literal
+   * prefilter: the reference the prefilter is tested against (slow; not for the pipeline). The
+   * auditd join is left out.
+   */
+  matchUnfiltered(record: unknown, canonical?: CanonicalEvent): Match[] {
+    const out: Match[] = []
+    const all = (index: LogsourceIndex<Entry>, f: FieldView, ls: EventLogsource) => {
+      const ev = new EventContext(f)
+      for (const e of index.candidates(ls, [])) if (e.rule.match(ev)) out.push(matchOf(e.rule))
+    }
+    const f = fieldView(record)
+    if (f !== undefined) {
+      const ls = eventLogsource(f)
+      aliasFields(f, ls)
+      all(this.index, f, ls)
+    }
+    if (canonical !== undefined && this.hasCanonicalRules) all(this.canonicalIndex, canonicalView(canonical, this.canonicalPaths), canonicalLogsource(canonical))
+    return out
+  }
+
   /** Alerts and correlation signals of one event. */
   detect(record: unknown, canonical?: CanonicalEvent): Detection {
     const matches: Match[] = []
