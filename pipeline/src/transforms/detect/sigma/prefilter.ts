@@ -374,8 +374,6 @@ export class Prefilter {
   /** Rule index -> its keyword literals (field '': any value) as [literal, literal id]. */
   private readonly keywordLits = new Map<number, Array<[string, number]>>()
   private readonly keywordIds = new Map<string, number>()
-  /** Per-rule keyword automata for `possible`. */
-  private readonly ruleKeywords = new Map<number, LiteralScanner | undefined>()
 
   /** Register a rule's requirement (clauses, best first); returns its compiled form. Call `build()` after the last. */
   add(clauses: Req[]): RulePrefilter {
@@ -550,15 +548,6 @@ export class Prefilter {
         for (let k = 0; k < vals.length; k++) this.scanValue(slot, vals[k] as string)
       }
     }
-  }
-
-  /** Can the rule possibly match the current event? */
-  possible(p: RulePrefilter, ev: EventContext): boolean {
-    this.scan(p.slots, ev)
-    if (!this.ruleKeywords.has(p.id)) this.ruleKeywords.set(p.id, this.keywordScanner(p.clauses))
-    const a = this.ruleKeywords.get(p.id)
-    if (a !== undefined) this.scanKeywords(a, ev)
-    return this.passes(p)
   }
 
   /** After the scans: did every clause of the rule hit? */
