@@ -10,7 +10,7 @@ import { signalsFor, silencedRefs, type CorrelationRule, type Signal } from './c
 import { fieldView, type FieldView } from './fields.js'
 import { loadDirs, loadText, type LoadError, type LoadResult } from './load.js'
 import { aliasFields, eventLogsource, LogsourceIndex, type EventLogsource } from './logsource.js'
-import { Prefilter, type LiteralScanner, type RulePrefilter } from './prefilter.js'
+import { ownCopy, Prefilter, type LiteralScanner, type RulePrefilter } from './prefilter.js'
 
 /** The logsource product of rules written against the canonical (ECS) event. */
 export const CANONICAL_PRODUCT = 'watchfloor'
@@ -123,7 +123,10 @@ class AuditdJoin {
     const serial = `${String(f.timestamp)}:${String(f.serial)}`
     if (f.type === 'SYSCALL') {
       if (f.SYSCALL === 'execve' || f.SYSCALL === 'execveat') {
-        this.syscalls.set(serial, f)
+        // only the joined fields, as copies: the line's values would keep its whole request body alive
+        const kept: FieldView = {}
+        for (const k of ['exe', 'pid', 'ppid', 'uid', 'auid', 'SYSCALL', 'comm']) if (f[k] !== undefined) kept[k] = typeof f[k] === 'string' ? ownCopy(f[k]) : f[k]
+        this.syscalls.set(ownCopy(serial), kept)
         if (this.syscalls.size > 256) this.syscalls.delete(this.syscalls.keys().next().value as string)
       }
       return undefined

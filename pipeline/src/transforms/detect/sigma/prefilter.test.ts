@@ -1,3 +1,5 @@
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { regexLiteral } from './compile.js'
 import { SigmaEngine } from './engine.js'
@@ -129,5 +131,40 @@ describe('value cache of the prefilter', () => {
     for (let i = 0; i < 20_000; i++) expect(hit(`C:\\u${i}\\${i % 5 === 0 ? 'evil' : 'good'}.exe`, `x${i} -run`)).toBe(i % 5 === 0)
     expect(hit('C:\\x\\EVIL.exe', 'evil -run')).toBe(true)
     expect(hit('C:\\x\\good.exe', 'good -run')).toBe(false)
+  })
+})
+
+describe('memory of the prefilter', () => {
+  it('remembers values without keeping the request bodies they were cut from', () => {
+    v8.setFlagsFromString('--expose-gc')
+    const gc = vm.runInNewContext('gc') as () => void
+    const engine = SigmaEngine.fromYaml([
+      `title: shell\nid: shell\nlogsource:\n  product: linux\n  service: auditd\ndetection:\n  sel:\n    exe|endswith: ['/sh', '/nc']\n  condition: sel`,
+    ])
+    gc()
+    const before = process.memoryUsage().heapUsed
+    let hits = 0
+    for (let b = 0; b < 40; b++) {
+      // one ~4 MB body of auditd lines, as a Kafka batch or an ingest request arrives; half the programs recur
+      const lines: string[] = []
+      for (let i = 0; i < 20_000; i++) {
+        const exe = i % 2 === 0 ? '/usr/bin/sh' : `/opt/tool-${b}-${i}/bin/a-long-program-name`
+        lines.push(`type=SYSCALL msg=audit(1600000000.${b}:${b * 100_000 + i}): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=${i} auid=0 uid=0 comm="x" exe="${exe}" key=k`)
+      }
+      const body = lines.join('\n')
+      let start = 0
+      for (let i = 0; i < 200; i++) {
+        const end = body.indexOf('\n', start)
+        hits += engine.match(body.slice(start, end)).length
+        start = end + 1
+      }
+    }
+    gc()
+    const grown = (process.memoryUsage().heapUsed - before) / 1024 / 1024
+    // the engine (and its cache) is still in use after the measurement
+    expect(engine.match('type=SYSCALL msg=audit(1.0:1): syscall=59 exe="/bin/sh" key=k').length).toBe(1)
+    expect(hits).toBe(40 * 100)
+    // keeping the slices would hold on to all 40 bodies (~160 MiB)
+    expect(grown).toBeLessThan(60)
   })
 })

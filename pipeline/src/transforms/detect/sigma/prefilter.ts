@@ -321,6 +321,15 @@ export interface Hits {
   stamp: number
 }
 
+/**
+ * A copy of `v` that holds only its own characters. A value cut from a text line (auditd fields,
+ * URLs of access logs) is a slice that keeps the whole request body it came from alive; a cache
+ * key must not pin megabytes for a few characters.
+ */
+export function ownCopy(v: string): string {
+  return v.length < 13 ? v : (' ' + v).slice(1)
+}
+
 /** Literals found in recent values of one field. */
 interface ValueCache {
   map: Map<string, Int32Array>
@@ -517,7 +526,7 @@ export class Prefilter {
         for (const x of this.caches) x?.map.clear()
         this.cachedChars = v.length
       }
-      c.map.set(v, lits)
+      c.map.set(ownCopy(v), lits)
     }
     if (c.lookups === CACHE_PROBE) {
       // fewer than a quarter of the values repeat: scanning directly is cheaper
