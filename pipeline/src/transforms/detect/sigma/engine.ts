@@ -242,15 +242,12 @@ export class SigmaEngine {
       const ev = new EventContext(f)
       for (const e of index.candidates(ls, [])) if (e.rule.match(ev)) out.push(matchOf(e.rule))
     }
-    const f = fieldView(record)
-    if (f !== undefined) {
-      const ls = eventLogsource(f)
-      aliasFields(f, ls)
-      all(this.index, f, ls)
-    }
-    if (canonical !== undefined && this.hasCanonicalRules) all(this.canonicalIndex, canonicalView(canonical, this.canonicalPaths), canonicalLogsource(canonical))
+    const { f, ls, cv } = this.views(record, canonical)
+    if (f !== undefined && ls !== undefined) all(this.index, f, ls)
+    if (cv !== undefined && this.hasCanonicalRules) all(this.canonicalIndex, cv, canonicalLogsource(canonical!))
     return out
   }
+
 
   /** Alerts and correlation signals of one event. */
   detect(record: unknown, canonical?: CanonicalEvent): Detection {
@@ -309,14 +306,21 @@ export class SigmaEngine {
     }
   }
 
-  private run(record: unknown, canonical: CanonicalEvent | undefined, hit: (e: Entry, views: (FieldView | undefined)[]) => void): void {
+  /** The record's field view with its logsource (aliases added), and the canonical view: what both matching paths read. */
+  private views(record: unknown, canonical: CanonicalEvent | undefined): { f: FieldView | undefined; ls: EventLogsource | undefined; cv: FieldView | undefined } {
     const f = fieldView(record)
     const cv = canonical !== undefined && (this.hasCanonicalRules || this.correlations.length > 0) ? canonicalView(canonical, this.canonicalPaths) : undefined
+    if (f === undefined) return { f, ls: undefined, cv }
+    const ls = eventLogsource(f)
+    aliasFields(f, ls)
+    return { f, ls, cv }
+  }
+
+  private run(record: unknown, canonical: CanonicalEvent | undefined, hit: (e: Entry, views: (FieldView | undefined)[]) => void): void {
+    const { f, ls, cv } = this.views(record, canonical)
     const pf = this.prefilter
     pf.begin()
-    if (f !== undefined) {
-      const ls = eventLogsource(f)
-      aliasFields(f, ls)
+    if (f !== undefined && ls !== undefined) {
       this.matchView(this.index, f, ls, [f, cv], 'r', hit)
       if (ls.product === 'linux' && ls.services[0] === 'auditd') {
         const joined = this.auditd.add(f)
@@ -331,6 +335,7 @@ export class SigmaEngine {
       this.matchView(this.canonicalIndex, cv, canonicalLogsource(canonical!), [cv], 'c', hit)
     }
   }
+
 }
 
 function matchOf(r: CompiledRule): Match {

@@ -192,7 +192,7 @@ export class SkipScanner {
   /** Block hash -> how far the window may move. */
   private readonly shift: Uint8Array
   /** Block hash -> literals (index into `lits`) whose window ends with that block. */
-  private readonly bucket = new Map<number, number[]>()
+  private readonly bucket: Map<number, number[]>
 
   /** Whether a set of lower-cased literals suits this search (else use `AhoCorasick`). */
   static suits(lits: readonly string[]): boolean {
@@ -215,6 +215,7 @@ export class SkipScanner {
     let m = Infinity
     for (const l of lits) if (l.length < m) m = l.length
     this.m = Math.min(m, 255)
+    // from the literals alone; `shift` and `bucket` then add what a non-ASCII unit may stand for
     const base = new Uint8Array(1 << 14).fill(this.m - 1)
     const ends = new Map<number, number[]>()
     lits.forEach((l, k) => {
@@ -222,12 +223,17 @@ export class SkipScanner {
         const hh = block(l.charCodeAt(q - 1), l.charCodeAt(q))
         const sh = this.m - 1 - q
         if (sh < (base[hh] as number)) base[hh] = sh
-        if (sh === 0) ends.set(hh, [...(ends.get(hh) ?? []), k])
+        if (sh === 0) {
+          const b = ends.get(hh)
+          if (b === undefined) ends.set(hh, [k])
+          else b.push(k)
+        }
       }
     })
-    // a non-ASCII unit (hashed as 127) may stand for `k` or `i`: take the smallest shift and every literal of those blocks
-    this.shift = base
-    for (const [hh, ks] of ends) this.bucket.set(hh, ks)
+    // a non-ASCII unit (hashed as 127) may stand for `k` or `i`: its blocks take the smallest
+    // shift and every literal of the blocks it may stand for
+    this.shift = base.slice()
+    this.bucket = new Map(ends)
     const as = (x: number) => (x === 127 ? [127, 107, 105] : [x])
     for (let a = 0; a < 128; a++)
       for (const b of a === 127 ? Array.from({ length: 128 }, (_, i) => i) : [127]) {
