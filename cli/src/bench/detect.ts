@@ -12,9 +12,9 @@ import { BUILTIN_RULES_DIR, SigmaEngine, StreamCorrelator, decodeRecord, taskSig
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { loadCorpus, otrfJsonLines } from './corpus.js'
 import { benchIngest } from './ingest.js'
+import { fmt } from './util.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
 function ruleDirs(): string[] {
   const env = process.env.SIGMA_RULES_DIRS
@@ -63,7 +63,7 @@ function pass(engine: SigmaEngine, events: Pair[]): number {
  * Events/s of detection over `events`: after a warm-up pass, `rounds` rounds of at least
  * `roundMs` each. The median is the figure; the range shows how much this machine varies.
  */
-function rate(engine: SigmaEngine, events: Pair[], rounds = 7, roundMs = 1500): { median: number; min: number; max: number; matches: number } {
+function rate(engine: SigmaEngine, events: Pair[], rounds = 7, roundMs = 1500): { median: number; min: number; max: number; rounds: number; matches: number } {
   const matches = pass(engine, events)
   const rates: number[] = []
   for (let r = 0; r < rounds; r++) {
@@ -76,10 +76,10 @@ function rate(engine: SigmaEngine, events: Pair[], rounds = 7, roundMs = 1500): 
     rates.push(n / ((performance.now() - t0) / 1000))
   }
   rates.sort((a, b) => a - b)
-  return { median: rates[Math.floor(rates.length / 2)] as number, min: rates[0] as number, max: rates[rates.length - 1] as number, matches }
+  return { median: rates[Math.floor(rates.length / 2)] as number, min: rates[0] as number, max: rates[rates.length - 1] as number, rounds, matches }
 }
 
-const figure = (r: { median: number; min: number; max: number }) => `${fmt(r.median)} events/s on one core (median of 7 rounds; ${fmt(r.min)}-${fmt(r.max)})`
+const figure = (r: { median: number; min: number; max: number; rounds: number }) => `${fmt(r.median)} events/s on one core (median of ${r.rounds} rounds; ${fmt(r.min)}-${fmt(r.max)})`
 
 export async function benchDetect(args: string[]): Promise<number> {
   const dirs = ruleDirs()

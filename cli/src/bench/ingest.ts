@@ -16,6 +16,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig, migrate, openStore, transformWorkerFile, type RowFormat, type TransformResult } from '@watchfloor/pipeline'
 import { loadCorpus, type CorpusKind } from './corpus.js'
+import { fmt } from './util.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -35,7 +36,6 @@ function rssOf(pid: number): number {
   }
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`
 
 async function startServer(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {

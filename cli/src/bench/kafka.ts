@@ -20,18 +20,14 @@ import { Kafka, logLevel } from 'kafkajs'
 import { loadConfig, migrate, openStore } from '@watchfloor/pipeline'
 import { startServer } from '@watchfloor/api'
 import { loadCorpus } from './corpus.js'
+import { fmt, positiveIntArg } from './util.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function benchKafka(args: string[]): Promise<number> {
-  const i = args.indexOf('--events')
-  const n = i >= 0 ? Number(args[i + 1]) : 500_000
-  if (!Number.isInteger(n) || n <= 0) {
-    process.stderr.write('--events must be a positive integer\n')
-    return 2
-  }
+  const n = positiveIntArg(args, 'events', 500_000)
+  if (n === undefined) return 2
   const brokerModule = path.join(ROOT, 'scripts/kafka/broker.mjs')
   const { startBroker, stopBroker } = (await import(brokerModule)) as {
     startBroker: (o?: object) => Promise<{ broker: string }>

@@ -12,8 +12,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { ClickHouseProfiles, DeltaCollector, ProfileStore, RFC1918_AND_LOCAL, loadConfig, migrate, openStore } from '@watchfloor/pipeline'
+import { fmt, positiveIntArg } from './util.js'
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const mib = () => Math.round(process.memoryUsage().rss / 1024 / 1024)
 
 function event(i: number): CanonicalEvent {
@@ -71,12 +71,8 @@ async function phase(mode: string, n: number): Promise<void> {
 }
 
 export async function benchProfiles(args: string[]): Promise<number> {
-  const i = args.indexOf('--ips')
-  const n = i >= 0 ? Number(args[i + 1]) : 1_000_000
-  if (!Number.isInteger(n) || n <= 0) {
-    process.stderr.write('--ips must be a positive integer\n')
-    return 2
-  }
+  const n = positiveIntArg(args, 'ips', 1_000_000)
+  if (n === undefined) return 2
   const m = args.indexOf('--mode')
   if (m >= 0) {
     await phase(args[m + 1] ?? 'memory', n)
