@@ -47,6 +47,10 @@ const ActionBody = Type.Object(
 )
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
 const Auth = [{ bearer: [] }]
+/** Answers of a route that changes one incident: the incident, or why not. */
+const IncidentAnswers = { 200: IncidentBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody }
+/** The same for a lifecycle move, which can also be malformed (400) or not allowed from the current status (409). */
+const TransitionAnswers = { ...IncidentAnswers, 400: ErrorBody, 409: ErrorBody }
 
 const actionRoutes: FastifyPluginAsync = async (app) => {
   const { store, pipeline, tokens } = app.deps
@@ -124,7 +128,7 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
         security: Auth,
         params: Params,
         body: StatusBody,
-        response: { 200: IncidentBody, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+        response: TransitionAnswers,
       },
     },
     async (req, reply) => {
@@ -143,7 +147,7 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
         security: Auth,
         params: Params,
         body: ActionBody,
-        response: { 200: IncidentBody, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+        response: TransitionAnswers,
       },
     },
     async (req, reply) => {
@@ -163,7 +167,7 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
         security: Auth,
         params: Params,
         body: Type.Object({ assignee: Type.String({ maxLength: 128, pattern: '^[A-Za-z0-9._@:-]*$' }) }, { additionalProperties: false }),
-        response: { 200: IncidentBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        response: IncidentAnswers,
       },
     },
     async (req, reply) => {
@@ -194,7 +198,7 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
         security: Auth,
         params: Params,
         body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 10_000 }) }, { additionalProperties: false }),
-        response: { 200: IncidentBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        response: IncidentAnswers,
       },
     },
     async (req, reply) => {
@@ -219,7 +223,7 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
           { verdict: Type.Union(CLOSE_REASONS.map((s) => Type.Literal(s))), severity: Type.Union(INCIDENT_SEVERITIES.map((s) => Type.Literal(s))), accepted: Type.Boolean() },
           { additionalProperties: false },
         ),
-        response: { 200: IncidentBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        response: IncidentAnswers,
       },
     },
     async (req, reply) => {
@@ -249,7 +253,7 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
           { into: Type.String({ minLength: 1, maxLength: 128 }), ids: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 100 }), reason: Type.Optional(Type.String({ maxLength: 2000 })) },
           { additionalProperties: false },
         ),
-        response: { 200: IncidentBody, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+        response: TransitionAnswers,
       },
     },
     async (req, reply) => {
