@@ -108,7 +108,10 @@ export async function startBroker(opts = {}) {
   )
   const cp = `${LIB}/*`
   if (fresh) {
-    const id = randomBytes(16).toString('base64url')
+    // a cluster id starting with '-' would be read as an option (Kafka's own Uuid.randomUuid avoids them too)
+    let id
+    do id = randomBytes(16).toString('base64url')
+    while (id.startsWith('-'))
     execFileSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props], { stdio: 'ignore' })
   }
   const log = path.join(dir, 'broker.log')
