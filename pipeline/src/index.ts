@@ -1,6 +1,7 @@
 export * from './errors.js'
 export * from './config/schema.js'
 export * from './config/load.js'
+export * from './config/options.js'
 export * from './telemetry/counters.js'
 export * from './sinks/clickhouse/client.js'
 export * from './sinks/clickhouse/migrate.js'
