@@ -1,20 +1,7 @@
 /** `npx watchfloor <command>`: the one entry point for running and measuring Watchfloor. */
-import { OPTIONS, WatchfloorError, loadConfig } from '@watchfloor/pipeline'
+import { WatchfloorError, loadConfig, optionsTable, optionsText } from '@watchfloor/pipeline'
 import { runServer } from '@watchfloor/api'
-
-const USAGE = `Usage: watchfloor <command> [options]
-
-Commands:
-  start                 run Watchfloor on the configured (default: embedded) stores
-  replay --out DIR [--rules DIR ...] INPUT...
-                        run the pipeline over files (.json .ndjson .jsonl .csv, .gz, .zip, - for stdin)
-  bench ingest [opts]   measure end-to-end ingest vs the raw engine limit
-                        --events N (default 1000000) --batch N (default 5000) --concurrency N (default 4)
-                        --corpus compact|mixed (default mixed)
-  bench detect [opts]   Sigma rule evaluation per core, then end to end with detection on (--events N)
-  config                print the configuration options and their environment variables
-  help                  this text
-`
+import { USAGE } from './usage.js'
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -31,7 +18,7 @@ export async function main(argv: string[]): Promise<number> {
         return await runBench(rest)
       }
       case 'config':
-        for (const [key, env, desc] of OPTIONS) process.stdout.write(`${env.padEnd(30)} ${key.padEnd(28)} ${desc}\n`)
+        process.stdout.write(rest.includes('--markdown') ? optionsTable() : optionsText())
         return 0
       case undefined:
       case 'help':
