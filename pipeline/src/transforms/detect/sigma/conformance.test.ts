@@ -1,17 +1,76 @@
 /**
  * Conformance against SigmaHQ's regression events, and a no-crash run over OTRF Windows lines.
- * Rules and data are read from /work/shared/data at test time (not copied into the repo).
+ * The fixtures (pipeline/test/fixtures: 5 labelled events with their rules, 16 OTRF lines) run in
+ * every checkout; the full rule set, regression set and archives are read from the data directory
+ * (WATCHFLOOR_DATA_DIR, default ../shared/data) at test time, and skipped with the reason without it.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { strFromU8, unzipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { dataPath, fixturePath, needData } from '../../../../../test/support/data.js'
 import { BUILTIN_RULES_DIR } from '../builtin.js'
 import { decodeRecord } from '../../decode/index.js'
 import { SigmaEngine } from './engine.js'
 
-const SIGMA = '/work/shared/data/sigma'
-const OTRF = '/work/shared/data/dev/otrf/archives'
+const SIGMA = dataPath('sigma')
+const OTRF = dataPath('dev/otrf/archives')
 const DIRS = ['rules', 'rules-emerging-threats', 'rules-threat-hunting'].map((d) => `${SIGMA}/${d}`)
+const sigma = needData('sigma/regression_events.labeled.jsonl', 'sigma/rules', 'sigma/rules-emerging-threats', 'sigma/rules-threat-hunting')
+const otrf = needData('dev/otrf/archives')
+const FIXTURE_DIRS = ['rules', 'rules-emerging-threats'].map((d) => fixturePath('sigma', d))
+const fixtureLines = (...parts: string[]): string[] =>
+  readFileSync(fixturePath(...parts), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+
+/** Records whose reference matches (every routed rule evaluated) must all be found by the prefiltered match; returns the reference count. */
+function prefilterLosesNothing(engine: SigmaEngine, records: unknown[]): number {
+  let reference = 0
+  const lost: string[] = []
+  records.forEach((rec, i) => {
+    const res = decodeRecord(rec, { id: `e${i}`, ingested: '2026-01-01T00:00:00.000Z', source: 'test' })
+    const canonical = res.ok ? res.event : undefined
+    const got = new Set(engine.match(rec, canonical).map((m) => m.id))
+    for (const m of engine.matchUnfiltered(rec, canonical)) {
+      reference++
+      if (!got.has(m.id)) lost.push(`record ${i}: ${m.title}`)
+    }
+  })
+  console.log(`prefilter: ${records.length} records, ${reference} matches by evaluating every routed rule, ${lost.length} lost`)
+  expect(lost).toEqual([])
+  return reference
+}
+
+describe('sigma conformance (fixtures: 5 labelled regression events, their rules, 16 OTRF lines)', () => {
+  const lines = fixtureLines('sigma', 'regression_events.sample.jsonl')
+  const events = lines.map((l) => JSON.parse(l) as { label: { rule_id: string; rule_path: string }; event: unknown })
+  let engine: SigmaEngine
+  beforeAll(() => {
+    engine = SigmaEngine.fromDirs(FIXTURE_DIRS)
+  })
+
+  it('compiles the fixture rules', () => {
+    expect(engine.stats).toMatchObject({ rules: 5, compiled: 5, errors: [] })
+  })
+
+  it('every labelled sample produces an alert from its rule', () => {
+    expect(events).toHaveLength(5)
+    for (const d of events) expect(engine.match(d.event).map((m) => m.id), d.label.rule_path).toContain(d.label.rule_id)
+  })
+
+  it('the literal prefilter never loses a match (every routed rule evaluated as the reference)', () => {
+    const full = SigmaEngine.fromDirs([BUILTIN_RULES_DIR, ...FIXTURE_DIRS])
+    const records = [...events.map((d) => d.event), ...fixtureLines('otrf', 'SDWIN-190518210125.sample.json').map((l) => JSON.parse(l) as unknown)]
+    // at least each labelled event's own rule
+    expect(prefilterLosesNothing(full, records)).toBeGreaterThanOrEqual(events.length)
+  })
+
+  it('runs over the OTRF fixture lines without throwing', () => {
+    const records = fixtureLines('otrf', 'SDWIN-190518210125.sample.json').map((l) => JSON.parse(l) as unknown)
+    expect(records).toHaveLength(16)
+    for (const rec of records) expect(() => engine.match(rec)).not.toThrow()
+  })
+})
 
 /**
  * Regression lines whose labelled rule matches. The labelled samples hold several events each and
@@ -21,9 +80,7 @@ const DIRS = ['rules', 'rules-emerging-threats', 'rules-threat-hunting'].map((d)
  */
 const EXPECTED_PASS = 191
 
-const have = existsSync(`${SIGMA}/regression_events.labeled.jsonl`)
-
-describe.skipIf(!have)('sigma conformance', () => {
+describe.skipIf(!sigma.have)(sigma.title('sigma conformance'), () => {
   let engine: SigmaEngine
   beforeAll(() => {
     const t = performance.now()
@@ -65,7 +122,7 @@ describe.skipIf(!have)('sigma conformance', () => {
     expect(pass).toBe(EXPECTED_PASS)
   })
 
-  it.skipIf(!existsSync(OTRF))('the literal prefilter never loses a match (every routed rule evaluated as the reference)', () => {
+  it.skipIf(!otrf.have)(otrf.title('the literal prefilter never loses a match (every routed rule evaluated as the reference)'), () => {
     // built-in pack too: its rules run on the normalized event, with keyword and clause requirements of their own
     const full = SigmaEngine.fromDirs([BUILTIN_RULES_DIR, ...DIRS])
     const records: unknown[] = readFileSync(`${SIGMA}/regression_events.labeled.jsonl`, 'utf8')
@@ -84,23 +141,10 @@ describe.skipIf(!have)('sigma conformance', () => {
         }
       })
     }
-    let reference = 0
-    const lost: string[] = []
-    records.forEach((rec, i) => {
-      const res = decodeRecord(rec, { id: `e${i}`, ingested: '2026-01-01T00:00:00.000Z', source: 'test' })
-      const canonical = res.ok ? res.event : undefined
-      const got = new Set(full.match(rec, canonical).map((m) => m.id))
-      for (const m of full.matchUnfiltered(rec, canonical)) {
-        reference++
-        if (!got.has(m.id)) lost.push(`record ${i}: ${m.title}`)
-      }
-    })
-    console.log(`prefilter: ${records.length} records, ${reference} matches by evaluating every routed rule, ${lost.length} lost`)
-    expect(reference).toBeGreaterThan(500)
-    expect(lost).toEqual([])
+    expect(prefilterLosesNothing(full, records)).toBeGreaterThan(500)
   })
 
-  it.skipIf(!existsSync(OTRF))('runs over OTRF Windows lines without throwing', () => {
+  it.skipIf(!otrf.have)(otrf.title('runs over OTRF Windows lines without throwing'), () => {
     const counts = new Map<string, number>()
     let events = 0
     let skipped = 0
