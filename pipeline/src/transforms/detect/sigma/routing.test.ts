@@ -1,17 +1,40 @@
 /**
  * Logsource routing of non-Windows shapes (AWS CloudTrail, Linux auditd text lines, Zeek JSON) to
- * the SigmaHQ rules written for them. Rules and data are read from /work/shared/data at test time.
+ * the SigmaHQ rules written for them. The SigmaHQ rules and the OTRF archives are read from the
+ * data directory (WATCHFLOOR_DATA_DIR, default ../shared/data) at test time, and those tests are
+ * skipped with the reason without it; the auditd log fixture (pipeline/test/fixtures) always runs.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { strFromU8, unzipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { dataPath, fixturePath, needData } from '../../../../../test/support/data.js'
 import { SigmaEngine } from './engine.js'
 import { fieldView, parseAuditd } from './fields.js'
 import { eventLogsource } from './logsource.js'
 
-const SIGMA = '/work/shared/data/sigma'
-const OTRF = '/work/shared/data/dev/otrf/archives'
+const SIGMA = dataPath('sigma')
+const OTRF = dataPath('dev/otrf/archives')
 const DIRS = ['rules', 'rules-emerging-threats', 'rules-threat-hunting'].map((d) => `${SIGMA}/${d}`)
+const ARCHIVES = ['SDAWS-200914011940.zip', 'SDLIN-201110074812.zip']
+const rules = needData('sigma/rules', 'sigma/rules-emerging-threats', 'sigma/rules-threat-hunting')
+const archives = needData(...ARCHIVES.map((a) => `dev/otrf/archives/${a}`))
+
+/** Every line is routed to a logsource product; with an engine, prints the rules that fire. */
+function routesEveryLine(name: string, lines: string[], engine?: SigmaEngine): void {
+  expect(lines.length).toBeGreaterThan(0)
+  const counts = new Map<string, number>()
+  let routed = 0
+  for (const line of lines) {
+    let rec: unknown = line
+    if (line.trimStart().startsWith('{')) rec = JSON.parse(line) as unknown
+    const f = fieldView(rec)
+    if (f !== undefined && eventLogsource(f).product !== undefined) routed++
+    for (const m of engine?.match(rec) ?? []) counts.set(`${m.id} ${m.level} ${m.title}`, (counts.get(`${m.id} ${m.level} ${m.title}`) ?? 0) + 1)
+  }
+  console.log(`${name}: ${lines.length} lines, ${routed} routed, ${[...counts.values()].reduce((a, b) => a + b, 0)} matches`)
+  for (const [k, n] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(4)} ${k}`)
+  expect(routed).toBe(lines.length)
+}
 
 describe('non-Windows field views and logsources', () => {
   it('makes CloudTrail nested objects reachable by dotted paths', () => {
@@ -61,11 +84,32 @@ describe('non-Windows field views and logsources', () => {
   it('keeps unknown shapes unrouted', () => {
     expect(eventLogsource(fieldView({ foo: 1, eventName: 'x' }) ?? {}).product).toBeUndefined()
   })
+
+  it('routes every line of the OTRF auditd log (fixture: SDLIN-201110074812, whole) to auditd', () => {
+    const lines = readFileSync(fixturePath('otrf', 'SDLIN-201110074812.log'), 'utf8').split('\n').filter((l) => l.trim() !== '')
+    expect(lines).toHaveLength(12)
+    for (const line of lines) expect(eventLogsource(fieldView(line) ?? {}), line).toMatchObject({ product: 'linux', services: ['auditd'] })
+    routesEveryLine('SDLIN-201110074812.log (fixture)', lines)
+  })
+
+  it('joins auditd SYSCALL execve and EXECVE lines into a Linux process_creation event', () => {
+    const rule = SigmaEngine.fromYaml([
+      "title: arp\nid: arp-1\nlogsource: {product: linux, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '/arp'\n    CommandLine|contains: '-a'\n  condition: sel\nlevel: low",
+    ])
+    const syscall = 'type=SYSCALL msg=audit(1604994496.155:92733): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=29002 pid=1631 auid=1000 uid=1000 comm="arp" exe="/usr/sbin/arp" key=(null)'
+    const execve = 'type=EXECVE msg=audit(1604994496.155:92733): argc=2 a0="arp" a1="-a"'
+    const other = 'type=EXECVE msg=audit(1604994496.155:92799): argc=2 a0="arp" a1="-a"'
+    expect(rule.match(syscall)).toEqual([])
+    expect(rule.match(other)).toEqual([]) // no SYSCALL line of that serial: no executable known
+    expect(rule.match(execve).map((m) => m.id)).toEqual(['arp-1'])
+    expect(rule.match(execve)).toEqual([]) // joined once
+    // hex-encoded arguments are decoded before the join
+    rule.match(syscall.replace('92733', '92734'))
+    expect(rule.match('type=EXECVE msg=audit(1604994496.155:92734): argc=2 a0="arp" a1=2D61').map((m) => m.id)).toEqual(['arp-1'])
+  })
 })
 
-const have = existsSync(`${SIGMA}/rules`)
-
-describe.skipIf(!have)('routing to SigmaHQ rules', () => {
+describe.skipIf(!rules.have)(rules.title('routing to SigmaHQ rules'), () => {
   let engine: SigmaEngine
   beforeAll(() => {
     engine = SigmaEngine.fromDirs(DIRS)
@@ -141,42 +185,12 @@ describe.skipIf(!have)('routing to SigmaHQ rules', () => {
     expect(engine.match(dce).map((m) => m.id)).toEqual(got.map((m) => m.id))
   })
 
-  it.skipIf(!existsSync(OTRF))('reports the rules that fire on the SDAWS and SDLIN archives', () => {
-    for (const name of ['SDAWS-200914011940.zip', 'SDLIN-201110074812.zip']) {
-      if (!existsSync(`${OTRF}/${name}`)) continue
-      const counts = new Map<string, number>()
-      let lines = 0
-      let routed = 0
-      for (const data of Object.values(unzipSync(readFileSync(`${OTRF}/${name}`)))) {
-        for (const line of strFromU8(data).split('\n')) {
-          if (line.trim() === '') continue
-          lines++
-          let rec: unknown = line
-          if (line.trimStart().startsWith('{')) rec = JSON.parse(line) as unknown
-          const f = fieldView(rec)
-          if (f !== undefined && eventLogsource(f).product !== undefined) routed++
-          for (const m of engine.match(rec)) counts.set(`${m.id} ${m.level} ${m.title}`, (counts.get(`${m.id} ${m.level} ${m.title}`) ?? 0) + 1)
-        }
-      }
-      console.log(`${name}: ${lines} lines, ${routed} routed, ${[...counts.values()].reduce((a, b) => a + b, 0)} matches`)
-      for (const [k, n] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(4)} ${k}`)
-      expect(routed).toBe(lines)
+  it.skipIf(!archives.have)(archives.title('reports the rules that fire on the SDAWS and SDLIN archives'), () => {
+    for (const name of ARCHIVES) {
+      const lines = Object.values(unzipSync(readFileSync(`${OTRF}/${name}`)))
+        .flatMap((data) => strFromU8(data).split('\n'))
+        .filter((line) => line.trim() !== '')
+      routesEveryLine(name, lines, engine)
     }
-  })
-
-  it('joins auditd SYSCALL execve and EXECVE lines into a Linux process_creation event', () => {
-    const rule = SigmaEngine.fromYaml([
-      "title: arp\nid: arp-1\nlogsource: {product: linux, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '/arp'\n    CommandLine|contains: '-a'\n  condition: sel\nlevel: low",
-    ])
-    const syscall = 'type=SYSCALL msg=audit(1604994496.155:92733): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=29002 pid=1631 auid=1000 uid=1000 comm="arp" exe="/usr/sbin/arp" key=(null)'
-    const execve = 'type=EXECVE msg=audit(1604994496.155:92733): argc=2 a0="arp" a1="-a"'
-    const other = 'type=EXECVE msg=audit(1604994496.155:92799): argc=2 a0="arp" a1="-a"'
-    expect(rule.match(syscall)).toEqual([])
-    expect(rule.match(other)).toEqual([]) // no SYSCALL line of that serial: no executable known
-    expect(rule.match(execve).map((m) => m.id)).toEqual(['arp-1'])
-    expect(rule.match(execve)).toEqual([]) // joined once
-    // hex-encoded arguments are decoded before the join
-    rule.match(syscall.replace('92733', '92734'))
-    expect(rule.match('type=EXECVE msg=audit(1604994496.155:92734): argc=2 a0="arp" a1=2D61').map((m) => m.id)).toEqual(['arp-1'])
   })
 })
