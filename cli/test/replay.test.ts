@@ -4,10 +4,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { zipSync } from 'fflate'
 import { afterAll, describe, expect, it } from 'vitest'
+import { dataPath, fixturePath, needData } from '../../test/support/data.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const SHARED = path.resolve(ROOT, '../shared/data')
+const lsassZip = 'dev/otrf/archives/SDWIN-201018195009.zip'
+const otrf = needData(lsassZip)
+const sigma = needData('sigma/regression_events.labeled.jsonl', 'sigma/rules', 'sigma/rules-emerging-threats', 'sigma/rules-threat-hunting')
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'wf-replay-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
@@ -20,62 +24,83 @@ const ndjson = (file: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>)
 
+/** Bad lines then a Windows archive: one output line per record in input order, the summary, the same bytes twice. */
+function replaysInOrder(zip: string, name: string) {
+  const bad = path.join(tmp, `${name}-mixed.ndjson`)
+  writeFileSync(bad, '{"event_type":"login","source_ip":"10.0.0.1"}\nnot json\n\n{"event_type":"x","source_ip":42}\n')
+  const a = path.join(tmp, `${name}-a`)
+  const res = run(['--out', a, bad, zip])
+  expect(res.status, res.stderr).toBe(0)
+  const records = ndjson(path.join(a, 'records.ndjson'))
+  expect(records.slice(0, 3).map((r) => [r.input, r.line, r.severity])).toEqual([
+    [bad, 1, 'NONE'],
+    [bad, 2, 'NONE'],
+    [bad, 3, 'NONE'],
+  ])
+  expect(records[1]!.decode_error).toMatchObject({ code: 'INGEST_MALFORMED_JSON' })
+  expect(records[2]!.decode_error).toMatchObject({ code: 'RECORD_INVALID_FIELD' })
+  expect(records[3]).toMatchObject({ input: zip, line: 1 })
+  const summary = JSON.parse(readFileSync(path.join(a, 'summary.json'), 'utf8'))
+  expect(summary.records).toBe(records.length)
+  expect(summary.decode_failures).toEqual({ total: 2, by_code: { INGEST_MALFORMED_JSON: 1, RECORD_INVALID_FIELD: 1 } })
+  expect(summary.by_decoder.windows_flat).toBe(records.length - 3)
+  const b = path.join(tmp, `${name}-b`)
+  expect(run(['--out', b, bad, zip]).status).toBe(0)
+  for (const f of ['records.ndjson', 'alerts.ndjson', 'summary.json']) expect(readFileSync(path.join(b, f), 'utf8'), f).toBe(readFileSync(path.join(a, f), 'utf8'))
+  // the built-in pack can be turned off: no rules, no alerts
+  const c = path.join(tmp, `${name}-c`)
+  expect(run(['--out', c, bad, zip], undefined, { DETECT_BUILTIN_RULES: 'false' }).status).toBe(0)
+  expect(readFileSync(path.join(c, 'alerts.ndjson'), 'utf8')).toBe('')
+  return records
+}
+
+/** Labelled regression events replayed with their Sigma rules: each fires its rule in the workers, tied to its record. */
+function replaysSigma(lines: string[], dirs: string[], name: string) {
+  const labels = lines.map((l) => JSON.parse(l).label as { rule_id: string; level: string; attack_techniques: string[] })
+  const input = path.join(tmp, `${name}.ndjson`)
+  writeFileSync(input, lines.map((l) => JSON.stringify(JSON.parse(l).event)).join('\n') + '\n')
+  const out = path.join(tmp, `${name}-out`)
+  const res = run(['--out', out, ...dirs.flatMap((d) => ['--rules', d]), input])
+  expect(res.status, res.stderr).toBe(0)
+  const alerts = ndjson(path.join(out, 'alerts.ndjson')) as { id: string; rule: { id: string; level: string }; severity: string; attack: { techniques: string[] }; records: { input: string; line: number }[] }[]
+  const records = ndjson(path.join(out, 'records.ndjson'))
+  labels.forEach((label, i) => {
+    const hit = alerts.find((a) => a.rule.id === label.rule_id && a.records[0]!.line === i + 1)
+    expect(hit, `record ${i + 1} should fire ${label.rule_id}`).toBeDefined()
+    expect(hit!.attack.techniques).toEqual(expect.arrayContaining(label.attack_techniques))
+    expect(records[i]!.alert_ids).toContain(hit!.id)
+  })
+  // the record takes the severity of its incident when triage raised it above the alert's
+  expect(['HIGH', 'CRITICAL']).toContain(records[0]!.severity)
+  expect(records[0]!.incident_id).toEqual(expect.any(String))
+  const incidents = ndjson(path.join(out, 'incidents.ndjson'))
+  expect(incidents.map((i) => i.id)).toContain(records[0]!.incident_id)
+  const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'))
+  expect(summary.alerts).toBe(alerts.length)
+  expect(summary.by_level.high).toBeGreaterThanOrEqual(1)
+}
+
 describe('watchfloor replay', () => {
-  it('writes one line per input record in input order, with the summary, deterministically', () => {
-    const bad = path.join(tmp, 'mixed.ndjson')
-    writeFileSync(bad, '{"event_type":"login","source_ip":"10.0.0.1"}\nnot json\n\n{"event_type":"x","source_ip":42}\n')
-    const zip = path.join(SHARED, 'dev/otrf/archives/SDWIN-201018195009.zip')
-    const a = path.join(tmp, 'a')
-    const res = run(['--out', a, bad, zip])
-    expect(res.status, res.stderr).toBe(0)
-    const records = ndjson(path.join(a, 'records.ndjson'))
-    expect(records.slice(0, 3).map((r) => [r.input, r.line, r.severity])).toEqual([
-      [bad, 1, 'NONE'],
-      [bad, 2, 'NONE'],
-      [bad, 3, 'NONE'],
-    ])
-    expect(records[1]!.decode_error).toMatchObject({ code: 'INGEST_MALFORMED_JSON' })
-    expect(records[2]!.decode_error).toMatchObject({ code: 'RECORD_INVALID_FIELD' })
-    expect(records[3]).toMatchObject({ input: zip, line: 1 })
-    const summary = JSON.parse(readFileSync(path.join(a, 'summary.json'), 'utf8'))
-    expect(summary.records).toBe(records.length)
-    expect(summary.decode_failures).toEqual({ total: 2, by_code: { INGEST_MALFORMED_JSON: 1, RECORD_INVALID_FIELD: 1 } })
-    expect(summary.by_decoder.windows_flat).toBe(records.length - 3)
-    const b = path.join(tmp, 'b')
-    expect(run(['--out', b, bad, zip]).status).toBe(0)
-    for (const f of ['records.ndjson', 'alerts.ndjson', 'summary.json']) expect(readFileSync(path.join(b, f), 'utf8'), f).toBe(readFileSync(path.join(a, f), 'utf8'))
-    // the built-in pack can be turned off: no rules, no alerts
-    const c = path.join(tmp, 'c')
-    expect(run(['--out', c, bad, zip], undefined, { DETECT_BUILTIN_RULES: 'false' }).status).toBe(0)
-    expect(readFileSync(path.join(c, 'alerts.ndjson'), 'utf8')).toBe('')
+  it('writes one line per input record in input order, with the summary, deterministically (fixture: OTRF lines in a zip)', () => {
+    const zip = path.join(tmp, 'SDWIN-190518210125.zip')
+    writeFileSync(zip, zipSync({ 'empire_smbexec_dcerpc_smb_svcctl_2020-09-20025716.json': readFileSync(fixturePath('otrf', 'SDWIN-190518210125.sample.json')) }))
+    expect(replaysInOrder(zip, 'fixture')).toHaveLength(3 + 16)
   })
 
-  it('matches Sigma rules in the workers and writes alerts tied to their records', () => {
-    const sigma = path.join(SHARED, 'sigma')
-    const lines = readFileSync(path.join(sigma, 'regression_events.labeled.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 3)
-    const labels = lines.map((l) => JSON.parse(l).label as { rule_id: string; level: string; attack_techniques: string[] })
-    const input = path.join(tmp, 'sigma.ndjson')
-    writeFileSync(input, lines.map((l) => JSON.stringify(JSON.parse(l).event)).join('\n') + '\n')
-    const out = path.join(tmp, 'sigma-out')
-    const dirs = ['rules', 'rules-emerging-threats', 'rules-threat-hunting'].map((d) => path.join(sigma, d))
-    const res = run(['--out', out, ...dirs.flatMap((d) => ['--rules', d]), input])
-    expect(res.status, res.stderr).toBe(0)
-    const alerts = ndjson(path.join(out, 'alerts.ndjson')) as { id: string; rule: { id: string; level: string }; severity: string; attack: { techniques: string[] }; records: { input: string; line: number }[] }[]
-    const records = ndjson(path.join(out, 'records.ndjson'))
-    labels.forEach((label, i) => {
-      const hit = alerts.find((a) => a.rule.id === label.rule_id && a.records[0]!.line === i + 1)
-      expect(hit, `record ${i + 1} should fire ${label.rule_id}`).toBeDefined()
-      expect(hit!.attack.techniques).toEqual(expect.arrayContaining(label.attack_techniques))
-      expect(records[i]!.alert_ids).toContain(hit!.id)
-    })
-    // the record takes the severity of its incident when triage raised it above the alert's
-    expect(['HIGH', 'CRITICAL']).toContain(records[0]!.severity)
-    expect(records[0]!.incident_id).toEqual(expect.any(String))
-    const incidents = ndjson(path.join(out, 'incidents.ndjson'))
-    expect(incidents.map((i) => i.id)).toContain(records[0]!.incident_id)
-    const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'))
-    expect(summary.alerts).toBe(alerts.length)
-    expect(summary.by_level.high).toBeGreaterThanOrEqual(1)
+  it.skipIf(!otrf.have)(otrf.title('writes one line per input record in input order, with the summary, deterministically (full archive)'), () => {
+    replaysInOrder(dataPath(lsassZip), 'full')
+  })
+
+  it('matches Sigma rules in the workers and writes alerts tied to their records (fixture: 5 regression events and their rules)', () => {
+    const lines = readFileSync(fixturePath('sigma', 'regression_events.sample.jsonl'), 'utf8').split('\n').filter(Boolean)
+    expect(lines).toHaveLength(5)
+    replaysSigma(lines, ['rules', 'rules-emerging-threats'].map((d) => fixturePath('sigma', d)), 'sigma-fixture')
+  })
+
+  it.skipIf(!sigma.have)(sigma.title('matches Sigma rules in the workers and writes alerts tied to their records (full SigmaHQ rule set)'), () => {
+    const dir = dataPath('sigma')
+    const lines = readFileSync(path.join(dir, 'regression_events.labeled.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 3) // line 4 is a sibling event of its sample that does not carry the rule's pattern
+    replaysSigma(lines, ['rules', 'rules-emerging-threats', 'rules-threat-hunting'].map((d) => path.join(dir, d)), 'sigma-full')
   })
 
   it('runs correlation rules over the records and ties every contributing record to the alert', () => {
