@@ -8,7 +8,6 @@ import { loadConfig } from '@watchfloor/pipeline'
 import { startServer, type Running } from '../src/server.js'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const SHARED = path.resolve(REPO_ROOT, '../shared')
 
 export function tempDir(prefix = 'watchfloor-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
