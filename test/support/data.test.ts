@@ -34,12 +34,18 @@ describe('test data setting', () => {
     expect(rel.DATA_DIR).toBe(path.join(rel.REPO_ROOT, 'some/dir'))
   })
 
-  it('names what is missing in the reason and in the skipped title', async () => {
+  it('names what is missing in the reason and in the skipped title, and prints one line per skipped suite', async () => {
     const d = await load({ WATCHFLOOR_DATA_DIR: tmp, CI: 'false' })
     const need = d.needData('present.txt', 'sigma/rules', 'dev/ait')
     expect(need.have).toBe(false)
     expect(need.reason).toBe(`${path.join(tmp, 'sigma/rules')} not found (and 1 more); set WATCHFLOOR_DATA_DIR`)
-    expect(need.title('sigma conformance')).toBe(`sigma conformance (skipped: ${need.reason})`)
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {})
+    try {
+      expect(need.title('a suite')).toBe(`a suite (skipped: ${need.reason})`)
+      expect(log.mock.calls).toEqual([[`skipped: a suite: ${need.reason}`]])
+    } finally {
+      log.mockRestore()
+    }
   })
 
   it('fails instead of skipping under CI=true', async () => {
