@@ -2,16 +2,23 @@
  * The canonical event: one normalized log record, field names aligned with ECS.
  * Every decoder produces this shape; every later stage (detect, profile, correlate)
  * reads only this shape plus the decoded original record.
+ *
+ * Each contract is a TypeBox schema and its type is derived from it (`Static`), so the same
+ * definition types the code and checks data where it enters (see validate.ts).
  */
+import { Type, type Static } from '@sinclair/typebox'
+import { literalUnion } from './literals.js'
 
 /** How far a decoder got with a record. */
-export type DecodeStatus =
+export const DecodeStatusSchema = literalUnion([
   /** a decoder recognised the format and mapped its fields */
-  | 'ok'
+  'ok',
   /** the format was recognised but some fields had unusable values (listed in `watchfloor.decode_notes`) */
-  | 'partial'
+  'partial',
   /** no decoder recognised the shape: only the raw text and generic fields are kept */
-  | 'unknown'
+  'unknown',
+])
+export type DecodeStatus = Static<typeof DecodeStatusSchema>
 
 /** Names of the built-in decoders, in detection order. */
 export const DECODER_NAMES = [
@@ -31,85 +38,124 @@ export const DECODER_NAMES = [
   'text',
   'unknown',
 ] as const
-export type DecoderName = (typeof DECODER_NAMES)[number]
+export const DecoderNameSchema = literalUnion(DECODER_NAMES)
+export type DecoderName = Static<typeof DecoderNameSchema>
 
-export interface EcsEvent {
+export const EcsEventSchema = Type.Object({
   /** Stable id assigned at ingest (UUID). */
-  id: string
-  kind?: string
-  category?: string[]
-  type?: string[]
-  action?: string
+  id: Type.String(),
+  kind: Type.Optional(Type.String()),
+  category: Type.Optional(Type.Array(Type.String())),
+  type: Type.Optional(Type.Array(Type.String())),
+  action: Type.Optional(Type.String()),
   /** Numeric or string code of the source (Windows EventID, Suricata signature id, CloudTrail eventName...). */
-  code?: string
-  outcome?: 'success' | 'failure' | 'unknown'
-  dataset?: string
-  module?: string
-  provider?: string
+  code: Type.Optional(Type.String()),
+  outcome: Type.Optional(literalUnion(['success', 'failure', 'unknown'])),
+  dataset: Type.Optional(Type.String()),
+  module: Type.Optional(Type.String()),
+  provider: Type.Optional(Type.String()),
   /** 0-100 normalized severity when the source carries one. */
-  severity?: number
+  severity: Type.Optional(Type.Number()),
   /** When Watchfloor received the record (ISO 8601). */
-  ingested?: string
-}
+  ingested: Type.Optional(Type.String()),
+})
+export type EcsEvent = Static<typeof EcsEventSchema>
 
-export interface Endpoint {
-  ip?: string
-  port?: number
-  domain?: string
+export const EndpointSchema = Type.Object({
+  ip: Type.Optional(Type.String()),
+  port: Type.Optional(Type.Number()),
+  domain: Type.Optional(Type.String()),
   /** Bytes sent by this side of the connection (ECS `source.bytes` / `destination.bytes`). */
-  bytes?: number
-}
+  bytes: Type.Optional(Type.Number()),
+})
+export type Endpoint = Static<typeof EndpointSchema>
 
-export interface ProcessInfo {
-  pid?: number
-  name?: string
-  executable?: string
-  command_line?: string
-  parent?: { pid?: number; name?: string; executable?: string; command_line?: string }
-}
+export const ProcessInfoSchema = Type.Object({
+  pid: Type.Optional(Type.Number()),
+  name: Type.Optional(Type.String()),
+  executable: Type.Optional(Type.String()),
+  command_line: Type.Optional(Type.String()),
+  parent: Type.Optional(
+    Type.Object({
+      pid: Type.Optional(Type.Number()),
+      name: Type.Optional(Type.String()),
+      executable: Type.Optional(Type.String()),
+      command_line: Type.Optional(Type.String()),
+    }),
+  ),
+})
+export type ProcessInfo = Static<typeof ProcessInfoSchema>
 
-export interface CanonicalEvent {
+export const CanonicalEventSchema = Type.Object({
   /** ISO 8601 UTC with milliseconds. The record's own time, else the ingest time. */
-  '@timestamp': string
-  event: EcsEvent
-  source?: Endpoint
-  destination?: Endpoint
-  network?: { protocol?: string; transport?: string }
-  user?: { name?: string; domain?: string; id?: string; target?: { name?: string } }
-  host?: { name?: string; ip?: string[] }
-  process?: ProcessInfo
-  rule?: { id?: string; name?: string; category?: string; level?: string }
-  url?: { original?: string }
-  http?: { request?: { method?: string }; response?: { status_code?: number } }
-  file?: { path?: string; name?: string }
-  registry?: { path?: string; value?: string }
-  cloud?: { provider?: string; region?: string; account?: { id?: string } }
-  user_agent?: { original?: string }
-  message?: string
+  '@timestamp': Type.String(),
+  event: EcsEventSchema,
+  source: Type.Optional(EndpointSchema),
+  destination: Type.Optional(EndpointSchema),
+  network: Type.Optional(Type.Object({ protocol: Type.Optional(Type.String()), transport: Type.Optional(Type.String()) })),
+  user: Type.Optional(
+    Type.Object({
+      name: Type.Optional(Type.String()),
+      domain: Type.Optional(Type.String()),
+      id: Type.Optional(Type.String()),
+      target: Type.Optional(Type.Object({ name: Type.Optional(Type.String()) })),
+    }),
+  ),
+  host: Type.Optional(Type.Object({ name: Type.Optional(Type.String()), ip: Type.Optional(Type.Array(Type.String())) })),
+  process: Type.Optional(ProcessInfoSchema),
+  rule: Type.Optional(
+    Type.Object({
+      id: Type.Optional(Type.String()),
+      name: Type.Optional(Type.String()),
+      category: Type.Optional(Type.String()),
+      level: Type.Optional(Type.String()),
+    }),
+  ),
+  url: Type.Optional(Type.Object({ original: Type.Optional(Type.String()) })),
+  http: Type.Optional(
+    Type.Object({
+      request: Type.Optional(Type.Object({ method: Type.Optional(Type.String()) })),
+      response: Type.Optional(Type.Object({ status_code: Type.Optional(Type.Number()) })),
+    }),
+  ),
+  file: Type.Optional(Type.Object({ path: Type.Optional(Type.String()), name: Type.Optional(Type.String()) })),
+  registry: Type.Optional(Type.Object({ path: Type.Optional(Type.String()), value: Type.Optional(Type.String()) })),
+  cloud: Type.Optional(
+    Type.Object({
+      provider: Type.Optional(Type.String()),
+      region: Type.Optional(Type.String()),
+      account: Type.Optional(Type.Object({ id: Type.Optional(Type.String()) })),
+    }),
+  ),
+  user_agent: Type.Optional(Type.Object({ original: Type.Optional(Type.String()) })),
+  message: Type.Optional(Type.String()),
   /** Provenance added by Watchfloor. */
-  watchfloor: {
-    decoder: DecoderName
-    decode_status: DecodeStatus
-    decode_notes?: string[]
+  watchfloor: Type.Object({
+    decoder: DecoderNameSchema,
+    decode_status: DecodeStatusSchema,
+    decode_notes: Type.Optional(Type.Array(Type.String())),
     /** Which source delivered the record: http, kafka, file. */
-    source: string
+    source: Type.String(),
     /** Legacy `event_type` or an equivalent short type used by dashboards and profiles. */
-    event_type?: string
-  }
-}
+    event_type: Type.Optional(Type.String()),
+  }),
+})
+export type CanonicalEvent = Static<typeof CanonicalEventSchema>
 
 /** A record after framing, before decoding: the parsed value and its exact raw text. */
-export interface RawRecord {
+export const RawRecordSchema = Type.Object({
   /** Parsed JSON value, a CSV row as an object of header -> cell, or a text line (string). */
-  value: unknown
+  value: Type.Unknown(),
   /** The record's raw text as received (JSON text, CSV line, or text line). */
-  raw: string
-}
+  raw: Type.String(),
+})
+export type RawRecord = Static<typeof RawRecordSchema>
 
 /** Per-record rejection, reported to the producer and kept in the dead-letter table. */
-export interface RecordError {
+export const RecordErrorSchema = Type.Object({
   /** 0-based index of the record in the request (or the file). */
-  index: number
-  code: string
-  reason: string
-}
+  index: Type.Number(),
+  code: Type.String(),
+  reason: Type.String(),
+})
+export type RecordError = Static<typeof RecordErrorSchema>

@@ -1,19 +1,29 @@
-/** The seed systems' ingest shape: existing producers send exactly this and must keep working. */
-export interface LegacyIngestRecord {
-  timestamp?: string | number
-  event_type?: string
-  source_ip?: string
-  dest_ip?: string
-  username?: string
-  hostname?: string
-  raw_log?: string
-  [extra: string]: unknown
-}
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * The seed systems' ingest shape: existing producers send exactly this and must keep working.
+ * Any other field is allowed and kept (the intersection with a record of unknowns gives the
+ * type its index signature).
+ */
+export const LegacyIngestRecordSchema = Type.Intersect([
+  Type.Object({
+    timestamp: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+    event_type: Type.Optional(Type.String()),
+    source_ip: Type.Optional(Type.String()),
+    dest_ip: Type.Optional(Type.String()),
+    username: Type.Optional(Type.String()),
+    hostname: Type.Optional(Type.String()),
+    raw_log: Type.Optional(Type.String()),
+  }),
+  Type.Record(Type.String(), Type.Unknown()),
+])
+export type LegacyIngestRecord = Static<typeof LegacyIngestRecordSchema>
 
 /** Body of a 202 (all accepted) or 400 (some or all rejected) answer of `POST /api/ingest`. */
-export interface IngestResponse {
-  accepted: number
-  rejected: number
-  ids: string[]
-  errors: { index: number; code: string; reason: string }[]
-}
+export const IngestResponseSchema = Type.Object({
+  accepted: Type.Number(),
+  rejected: Type.Number(),
+  ids: Type.Array(Type.String()),
+  errors: Type.Array(Type.Object({ index: Type.Number(), code: Type.String(), reason: Type.String() })),
+})
+export type IngestResponse = Static<typeof IngestResponseSchema>
