@@ -1,33 +1,26 @@
 /**
- * buildApp() assembles the Fastify application around an already-built pipeline and store.
- * It never listens: the server entry does, tests call inject() or listen on port 0.
+ * buildApp() assembles the Fastify application around the pipeline's narrow services (ingest,
+ * incidents, profiles, health, stats, audit, tokens). It never listens and never sees the
+ * pipeline: the server entry starts both, tests call `inject()` on fakes or on the real thing.
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { createHash, randomUUID } from 'node:crypto'
-import type { Config, KafkaProducer, KafkaSource, Pipeline, Store, Telemetry } from '@watchfloor/pipeline'
-import { WatchfloorError } from '@watchfloor/pipeline'
+import { WatchfloorError, dropReason, errorBody, type Config, type ErrorCode, type Services } from '@watchfloor/pipeline'
 import ingestRoutes from './routes/ingest.js'
 import healthRoutes from './routes/health.js'
 import statsRoutes from './routes/stats.js'
 import actionRoutes from './routes/actions.js'
 import tokenRoutes from './routes/tokens.js'
 import reportRoutes from './routes/reports.js'
-import { authorize, type TokenStore } from './auth.js'
+import { authenticate } from './auth.js'
 import profileRoutes from './routes/profiles.js'
 import incidentRoutes from './routes/incidents.js'
 
 export interface AppDeps {
   config: Readonly<Config>
-  pipeline: Pipeline
-  store: Store
-  telemetry: Telemetry
-  /** API tokens (hashes) and their roles. */
-  tokens: TokenStore
-  /** Present when KAFKA_BROKERS is set: HTTP ingest produces, the source consumes. */
-  kafka?: { producer: KafkaProducer; source: KafkaSource | undefined }
+  services: Services
 }
 
 declare module 'fastify' {
@@ -36,18 +29,22 @@ declare module 'fastify' {
   }
 }
 
+/** Fastify's own error codes that are answers to the request, as catalogue codes. */
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'INGEST_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'INGEST_UNSUPPORTED_MEDIA_TYPE',
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, services } = deps
   const app = Fastify({
-    logger:
-      deps.config.logLevel === 'silent'
-        ? false
-        : { level: deps.config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'] },
     genReqId: () => randomUUID(),
     // Request lines are logged by the onResponse hook below (failures only), never bodies.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: deps.config.ingest.maxBodyBytes,
+    bodyLimit: config.ingest.maxBodyBytes,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
-  }).withTypeProvider<TypeBoxTypeProvider>()
+  })
   app.decorate('deps', deps)
 
   // During a graceful stop, answers to requests still in flight tell keep-alive clients to
@@ -70,23 +67,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Health, Prometheus metrics and the API docs stay open; actions and administration check their
   // own permission in their routes.
   const READS = /^\/api\/(incidents|incident\/[^/]+|stats|ip\/[^/]+\/profile|user\/[^/]+\/profile|host\/[^/]+\/profile)$/
-  app.addHook('onRequest', async (req, reply) => {
-    if (deps.config.api.auth !== 'all') return
+  app.addHook('onRequest', async (req) => {
+    if (config.api.auth !== 'all') return
     const path = req.url.split('?')[0] ?? ''
     const need = req.method === 'POST' && path === '/api/ingest' ? 'ingest' : req.method === 'GET' && READS.test(path) ? 'read' : undefined
-    if (need === undefined) return
-    if (authorize(deps.tokens, req, reply, need) === undefined) return reply
+    if (need !== undefined) authenticate(services.tokens, req, need)
   })
 
   // Rate limits: ingest per client address, analyst actions per token (fixed one-minute windows).
   const windows = new Map<string, { start: number; n: number }>()
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', async (req) => {
     if (req.method !== 'POST') return
     const path = req.url.split('?')[0] ?? ''
     const ingest = path === '/api/ingest'
     const action = path.startsWith('/api/incident')
     if (!ingest && !action) return
-    const limit = ingest ? deps.config.api.ingestRatePerMinute : deps.config.api.actionRatePerMinute
+    const limit = ingest ? config.api.ingestRatePerMinute : config.api.actionRatePerMinute
     if (limit === 0) return
     const auth = typeof req.headers.authorization === 'string' ? req.headers.authorization : ''
     const key = `${ingest ? 'ingest' : 'action'}:${ingest || auth === '' ? req.ip : createHash('sha256').update(auth).digest('hex').slice(0, 16)}`
@@ -99,26 +95,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (++w.n > limit) {
       const retry = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000))
-      deps.telemetry.component(ingest ? 'http' : 'api_actions', 'source').drop('rate_limited')
-      return reply.status(429).header('Retry-After', String(retry)).send({ error: { code: 'RATE_LIMITED', message: `more than ${limit} requests a minute; retry in ${retry} s` } })
+      services.stats.refused(ingest ? 'http' : 'api_actions', dropReason('RATE_LIMITED'))
+      throw new WatchfloorError('RATE_LIMITED', `more than ${limit} requests a minute; retry in ${retry} s`, { retryAfterSeconds: retry })
     }
   })
 
+  // Every answer that is not a success carries a catalogue code: {error: {code, message}}.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
     if (err instanceof WatchfloorError) {
-      if (err.canRetry) void reply.header('Retry-After', err.code === 'PIPELINE_STOPPING' ? '5' : '1')
+      if (err.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(err.retryAfterSeconds))
+      if (err.code === 'AUTH_REQUIRED') void reply.header('WWW-Authenticate', 'Bearer')
       return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message } })
     }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.status(413).send({ error: { code: 'INGEST_BODY_TOO_LARGE', message: `request body exceeds ${deps.config.ingest.maxBodyBytes} bytes (INGEST_MAX_BODY_BYTES)` } })
-    }
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.status(415).send({ error: { code: 'INGEST_UNSUPPORTED_MEDIA_TYPE', message: err.message } })
-    }
-    if (err.validation) return reply.status(400).send({ error: { code: 'REQUEST_INVALID', message: err.message } })
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
-    if (status === 500) req.log.error({ err }, 'unhandled error')
-    return reply.status(status).send({ error: { code: err.code ?? 'INTERNAL', message: status === 500 ? 'internal error' : err.message } })
+    const known = err.code !== undefined ? FASTIFY_CODES[err.code] : undefined
+    if (known === 'INGEST_BODY_TOO_LARGE') return reply.status(413).send(errorBody(known, `request body exceeds ${config.ingest.maxBodyBytes} bytes (INGEST_MAX_BODY_BYTES)`))
+    if (known !== undefined) return reply.status(415).send(errorBody(known, err.message))
+    if (err.validation) return reply.status(400).send(errorBody('REQUEST_INVALID', err.message))
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return reply.status(err.statusCode).send(errorBody('REQUEST_INVALID', err.message))
+    req.log.error({ err }, 'unhandled error')
+    return reply.status(500).send(errorBody('INTERNAL'))
   })
 
   await app.register(swagger, {

@@ -1,3 +1,3 @@
 export { buildApp, type AppDeps } from './app.js'
 export { startServer, runServer, type Running } from './server.js'
-export { framingFor } from './routes/ingest.js'
+export { framingFor } from '@watchfloor/pipeline'

@@ -6,15 +6,18 @@
  * Writes DIR/records.ndjson (one line per input record), DIR/alerts.ndjson (the built-in rule pack
  * plus Sigma rules from --rules or SIGMA_RULES_DIRS, matched in the workers; correlation rules
  * evaluated here, on one correlator, as in the live pipeline), DIR/incidents.ndjson and
- * DIR/summary.json. Profiles, incidents and triage run on one `Analyzer`, as live; a record's
- * severity is the highest of its alerts and its incident.
+ * DIR/summary.json. Profiles, incidents and triage run on one `Stages`, as live; a record's
+ * severity is the highest of its alerts and its incident. The configuration is `start`'s (the
+ * environment and WATCHFLOOR_CONFIG), with --rules in place of SIGMA_RULES_DIRS.
  */
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
-import { Analyzer, SEVERITY_RANK, createTransformPool, loadConfig, ruleDirs, readRecords, stableId, type FileRecord, type FramedRecord, type Severity, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
+import { SEVERITY_RANK, Stages, createTransformPool, loadConfig, makeTask, readRecords, stableId, type FileRecord, type FramedRecord, type Severity, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
 import type { Incident } from '@watchfloor/contracts'
 
-const BATCH = 2000
+function emptyResult(): TransformResult {
+  return { ok: true, records: 0, rows: new Uint8Array(0), ids: [], errors: [], decoders: {}, statuses: {}, alerts: [], signals: [], profiles: [] }
+}
 
 interface Args {
   out: string
@@ -31,7 +34,6 @@ function parseArgs(argv: string[]): Args | string {
     else if (a.startsWith('--') && a !== '-') return `unknown option ${a}`
     else args.inputs.push(a)
   }
-  if (args.rules.length === 0 && process.env.SIGMA_RULES_DIRS) args.rules = process.env.SIGMA_RULES_DIRS.split(path.delimiter).filter(Boolean)
   if (!args.out) return '--out DIR is required'
   if (args.inputs.length === 0) return 'at least one INPUT (file, archive, or - for stdin) is required'
   return args
@@ -60,13 +62,16 @@ export async function replay(argv: string[]): Promise<number> {
   for (const p of problems) process.stderr.write(`watchfloor replay: ${p.input}: ${p.reason}\n`)
   mkdirSync(args.out, { recursive: true })
 
-  const config = loadConfig()
-  const dirs = ruleDirs({ detect: { ...config.detect, sigmaRulesDirs: args.rules.map((d) => path.resolve(d)) } })
-  const pool = createTransformPool({ youngGenerationMb: config.pipeline.workerYoungGenerationMb })
+  const config = loadConfig({ overrides: args.rules.length > 0 ? { detect: { sigmaRulesDirs: args.rules.map((d) => path.resolve(d)) } } : {} })
+  const pool = createTransformPool(config)
+  const dirs = pool.settings.ruleDirs
+  const tasks = makeTask(config)
   // Fixed ingest time: the output must not depend on when the replay ran.
   const ingested = '1970-01-01T00:00:00.000Z'
   const batches: FileRecord[][] = []
-  for (let i = 0; i < records.length; i += BATCH) batches.push(records.slice(i, i + BATCH))
+  // batches of PIPELINE_BATCH_RECORDS, as tasks are cut live: each batch is one task
+  const perTask = config.pipeline.batchRecords
+  for (let i = 0; i < records.length; i += perTask) batches.push(records.slice(i, i + perTask))
   let done = 0
   progress(0, records.length)
   // A few tasks per worker in flight: the framed copies of the records exist only for those.
@@ -80,19 +85,19 @@ export async function replay(argv: string[]): Promise<number> {
         if (r.cells) f.cells = r.cells
         return f
       })
-      const task = { framing: 'records', text: '', records: framed, source: 'file', ingested, firstLine: 1, maxRecordBytes: 16 * 1024 * 1024, maxDepth: 64, sigmaRulesDirs: dirs, profile: config.profile.enabled, skipRows: true }
-      results[b] = (await pool.run(task)) as TransformResult | TransformFailure
+      const [task] = tasks.split({ framing: 'records', records: framed, source: 'file', ingested, skipRows: true })
+      results[b] = task === undefined ? emptyResult() : await pool.run(task)
       done += batch.length
       progress(done, records.length)
     }
   }
-  await Promise.all(Array.from({ length: Math.max(2, pool.options.maxThreads * 2) }, runner))
+  await Promise.all(Array.from({ length: Math.max(2, config.pipeline.workers * 2) }, runner))
   await pool.destroy()
 
   // Alerts are collected first: a correlation alert fires on the last event of a burst but lists
   // (and is listed by) every record that made it fire, including records of earlier batches; an
   // incident's final verdict is known only at the end.
-  const analyzer = new Analyzer(config, { ruleDirs: dirs, maxProfiles: Number.MAX_SAFE_INTEGER })
+  const analyzer = new Stages(config, { maxProfiles: Number.MAX_SAFE_INTEGER })
   const alertIdsOf = new Map<number, string[]>()
   const recordSeverity = new Map<number, Severity>()
   const recordOfEvent = new Map<string, number>()

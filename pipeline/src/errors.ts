@@ -14,17 +14,55 @@ export const ERRORS = {
   RECORD_TOO_LARGE: { canRetry: false, http: 400, message: 'record exceeds the size limit' },
   RECORD_INVALID_FIELD: { canRetry: false, http: 400, message: 'record has a field of the wrong type or format' },
   RECORD_CSV_MISMATCH: { canRetry: false, http: 400, message: 'CSV row does not match the header' },
+  KAFKA_EMPTY_MESSAGE: { canRetry: false, http: 400, message: 'Kafka message has no records' },
+  // requests (not retryable as sent)
+  REQUEST_INVALID: { canRetry: false, http: 400, message: 'request is invalid' },
+  AUTH_REQUIRED: { canRetry: false, http: 401, message: 'authentication required' },
+  AUTH_FORBIDDEN: { canRetry: false, http: 403, message: 'not allowed for this role' },
+  INCIDENT_NOT_FOUND: { canRetry: false, http: 404, message: 'no such incident' },
+  PROFILE_NOT_FOUND: { canRetry: false, http: 404, message: 'no such profile' },
+  TOKEN_NOT_FOUND: { canRetry: false, http: 404, message: 'no such token' },
+  INCIDENT_CHANGE_REFUSED: { canRetry: false, http: 409, message: 'the change is not allowed in the incident\'s current state' },
+  RATE_LIMITED: { canRetry: true, http: 429, message: 'too many requests' },
   // capacity (retryable: try again later)
   PIPELINE_SATURATED: { canRetry: true, http: 503, message: 'pipeline is saturated' },
   PIPELINE_STOPPING: { canRetry: true, http: 503, message: 'pipeline is shutting down' },
   KAFKA_UNAVAILABLE: { canRetry: true, http: 503, message: 'Kafka did not acknowledge the records' },
   SINK_WRITE_FAILED: { canRetry: true, http: 503, message: 'storage write failed' },
   WORKER_FAILED: { canRetry: true, http: 503, message: 'worker task failed' },
-  // configuration
+  // stored data
+  CONTRACT_INVALID: { canRetry: false, http: 500, message: 'a stored document does not match its contract' },
+  // configuration and the unexpected
   CONFIG_INVALID: { canRetry: false, http: 500, message: 'configuration is invalid' },
-} as const
+  INTERNAL: { canRetry: false, http: 500, message: 'internal error' },
+} as const satisfies Record<string, { canRetry: boolean; http: number; message: string }>
 
 export type ErrorCode = keyof typeof ERRORS
+
+/** Why a component dropped a record: always a catalogue code, in lower case (metrics labels). */
+export type DropReason = Lowercase<ErrorCode>
+
+export function dropReason(code: ErrorCode): DropReason {
+  return code.toLowerCase() as DropReason
+}
+
+/** The body of every error answer: `{error: {code, message}}`. */
+export function errorBody(code: ErrorCode, detail?: string): { error: { code: ErrorCode; message: string } } {
+  const entry = ERRORS[code]
+  return { error: { code, message: detail ?? entry.message } }
+}
+
+/** A record refused with its reason: answered to the sender and kept as a dead letter. */
+export interface RejectedRecord {
+  /** 0-based index of the record in its body or task. */
+  index: number
+  /** 1-based line, when the body is line framed. */
+  line?: number
+  code: ErrorCode
+  reason: string
+  /** The record's raw text. */
+  raw: string
+}
 
 /** A failure as data: what workers return and sinks report instead of throwing. */
 export interface Failure {
@@ -37,13 +75,16 @@ export class WatchfloorError extends Error {
   readonly code: ErrorCode
   readonly canRetry: boolean
   readonly httpStatus: number
-  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+  /** For retryable errors: when to try again, in seconds (HTTP `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     const entry = ERRORS[code]
-    super(detail ? `${entry.message}: ${detail}` : entry.message, options)
+    super(detail ? `${entry.message}: ${detail}` : entry.message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'WatchfloorError'
     this.code = code
     this.canRetry = entry.canRetry
     this.httpStatus = entry.http
+    this.retryAfterSeconds = entry.canRetry ? (options?.retryAfterSeconds ?? (code === 'PIPELINE_STOPPING' ? 5 : 1)) : undefined
   }
 }
 

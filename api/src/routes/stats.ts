@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { Type } from '@sinclair/typebox'
 
 const statsRoutes: FastifyPluginAsync = async (app) => {
+  const { stats } = app.deps.services
   app.get(
     '/api/stats',
     {
@@ -25,39 +26,11 @@ const statsRoutes: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async () => {
-      const { store, telemetry, pipeline } = app.deps
-      const q = async <T>(query: string) => (await (await store.client.query({ query, format: 'JSONEachRow' })).json<T>())
-      const [events, dead, bySev, byStatus, byDecoder, alertsBySev] = await Promise.all([
-        q<{ n: string }>('SELECT count() AS n FROM events'),
-        q<{ n: string }>('SELECT count() AS n FROM dead_letters'),
-        q<{ k: string; n: string }>('SELECT severity AS k, count() AS n FROM incidents FINAL GROUP BY k'),
-        q<{ k: string; n: string }>('SELECT status AS k, count() AS n FROM incidents FINAL GROUP BY k'),
-        q<{ k: string; n: string }>('SELECT decoder AS k, count() AS n FROM events GROUP BY k'),
-        q<{ k: string; n: string }>('SELECT severity AS k, count() AS n FROM alerts FINAL GROUP BY k'),
-      ])
-      const map = (rows: { k: string; n: string }[]) => Object.fromEntries(rows.map((r) => [r.k, Number(r.n)]))
-      const sev = map(bySev)
-      return {
-        total_events: Number(events[0]?.n ?? 0),
-        total_incidents: Object.values(sev).reduce((a, b) => a + b, 0),
-        dead_letters: Number(dead[0]?.n ?? 0),
-        incidents_by_severity: sev,
-        incidents_by_status: map(byStatus),
-        events_by_decoder: map(byDecoder),
-        total_alerts: Object.values(map(alertsBySev)).reduce((a, b) => a + b, 0),
-        alerts_by_severity: map(alertsBySev),
-        detection: pipeline.ruleStats
-          ? { sigma_rules: pipeline.ruleStats.rules, compiled: pipeline.ruleStats.compiled, correlations: pipeline.ruleStats.correlations, failed: pipeline.ruleStats.errors.length, errors: pipeline.ruleStats.errors.slice(0, 100), rule_dirs: pipeline.ruleDirs, correlation_groups: pipeline.analyzer.correlator?.groups ?? 0 }
-          : { sigma_rules: 0, compiled: 0, correlations: 0, failed: 0, errors: [], rule_dirs: [], note: 'detection off (DETECT_BUILTIN_RULES=false and no SIGMA_RULES_DIRS)' },
-        pipeline: { ...telemetry.snapshot(), decode: pipeline.decodeTotals() },
-        ...(app.deps.kafka?.source ? { kafka: app.deps.kafka.source.status() } : {}),
-      }
-    },
+    () => stats.report(),
   )
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_req, reply) => {
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.deps.telemetry.prometheus())
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(stats.prometheus())
   })
 }
 

@@ -1,19 +1,20 @@
-/** API token management (role `admin`): create (the secret is shown once), list, revoke. */
+/** API token management (role `admin`): create (the secret is shown once), list, revoke. Every change is audited. */
 import type { FastifyPluginAsync } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { audit, authorize, ROLES, type Role } from '../auth.js'
+import { ROLES, WatchfloorError } from '@watchfloor/pipeline'
+import { changeContext } from '../auth.js'
+import { Auth, ErrorBody } from './schemas.js'
 
-const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) })
 const CreateBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._@:-]+$' }), role: Type.Union(ROLES.map((r) => Type.Literal(r))) },
   { additionalProperties: false },
 )
+const TokenParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
 const TokenInfo = Type.Object({ token_id: Type.String(), name: Type.String(), role: Type.String(), created_at: Type.String(), created_by: Type.String() })
-const Auth = [{ bearer: [] }]
 
 const tokenRoutes: FastifyPluginAsync = async (app) => {
-  const { tokens, store } = app.deps
-  app.post(
+  const { tokens, audit } = app.deps.services
+  app.post<{ Body: Static<typeof CreateBody> }>(
     '/api/tokens',
     {
       schema: {
@@ -25,40 +26,36 @@ const tokenRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (req, reply) => {
-      const who = authorize(tokens, req, reply, 'admin')
-      if (who === undefined) return reply
-      const b = req.body as Static<typeof CreateBody>
-      const created = await tokens.create(b.name, b.role as Role, who.actor)
-      await audit(store, { requestId: req.id, who, action: 'token:create', target: `token:${created.id}`, before: null, after: { name: b.name, role: b.role } })
+      const ctx = changeContext(tokens, req, 'admin')
+      const created = await tokens.create(req.body.name, req.body.role, ctx.who.actor)
+      await audit.record({ ...ctx, action: 'token:create', target: `token:${created.id}`, before: null, after: { name: req.body.name, role: req.body.role } })
       return reply.status(201).send(created)
     },
   )
   app.get(
     '/api/tokens',
     { schema: { tags: ['admin'], summary: 'List API tokens (admin; no secrets)', security: Auth, response: { 200: Type.Object({ tokens: Type.Array(TokenInfo) }), 401: ErrorBody, 403: ErrorBody } } },
-    async (req, reply) => {
-      const who = authorize(tokens, req, reply, 'admin')
-      if (who === undefined) return reply
+    async (req) => {
+      changeContext(tokens, req, 'admin')
       return { tokens: tokens.list() }
     },
   )
-  app.delete(
+  app.delete<{ Params: Static<typeof TokenParams> }>(
     '/api/tokens/:id',
     {
       schema: {
         tags: ['admin'],
         summary: 'Revoke an API token (admin)',
         security: Auth,
-        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: TokenParams,
         response: { 200: Type.Object({ revoked: Type.String() }), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
       },
     },
-    async (req, reply) => {
-      const who = authorize(tokens, req, reply, 'admin')
-      if (who === undefined) return reply
-      const { id } = req.params as { id: string }
-      if (!(await tokens.revoke(id))) return reply.status(404).send({ error: { code: 'TOKEN_NOT_FOUND', message: `no active token ${id}` } })
-      await audit(store, { requestId: req.id, who, action: 'token:revoke', target: `token:${id}`, before: { active: true }, after: { active: false } })
+    async (req) => {
+      const ctx = changeContext(tokens, req, 'admin')
+      const { id } = req.params
+      if (!(await tokens.revoke(id))) throw new WatchfloorError('TOKEN_NOT_FOUND', `no active token ${id}`)
+      await audit.record({ ...ctx, action: 'token:revoke', target: `token:${id}`, before: { active: true }, after: { active: false } })
       return { revoked: id }
     },
   )

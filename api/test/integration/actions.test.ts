@@ -52,7 +52,7 @@ describe('first start', () => {
     const file = server.adminToken!.file
     expect(readFileSync(file, 'utf8').trim()).toBe(admin)
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    expect(await server.tokens.bootstrap(server.dataDir)).toBeUndefined()
+    expect(server.pipeline.services.tokens.list().filter((t) => t.created_by === 'bootstrap')).toHaveLength(1)
   })
 })
 
@@ -128,7 +128,7 @@ describe('lifecycle', () => {
 
 describe('audit log and tokens', () => {
   it('records every mutating request with actor, role, action, target and before/after', async () => {
-    const rs = await server.store.client.query({ query: 'SELECT actor, role, action, target, before, after FROM audit_log ORDER BY ts', format: 'JSONEachRow' })
+    const rs = await server.pipeline.store.client.query({ query: 'SELECT actor, role, action, target, before, after FROM audit_log ORDER BY ts', format: 'JSONEachRow' })
     const rows = await rs.json<{ actor: string; role: string; action: string; target: string; before: string; after: string }>()
     expect(rows.filter((r) => r.action === 'token:create')).toHaveLength(4)
     const dismissal = rows.find((r) => r.action === 'action:dismissed')!
@@ -150,7 +150,7 @@ describe('audit log and tokens', () => {
     const inc = await incidentOf('203.0.113.10')
     expect((await call('POST', `/api/incident/${inc.id}/action`, tokens.viewer, { action: 'reviewed' })).status).toBe(401)
     // only hashes are stored
-    const rs = await server.store.client.query({ query: 'SELECT token_hash FROM api_tokens', format: 'JSONEachRow' })
+    const rs = await server.pipeline.store.client.query({ query: 'SELECT token_hash FROM api_tokens', format: 'JSONEachRow' })
     const stored = (await rs.json<{ token_hash: string }>()).map((r) => r.token_hash)
     for (const t of [admin, ...Object.values(tokens)]) expect(stored).not.toContain(t)
   })

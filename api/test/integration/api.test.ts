@@ -33,14 +33,14 @@ describe('operations endpoints', () => {
   })
 
   it('reports the ClickHouse component down when the schema is missing', async () => {
-    await server.store.client.command({ query: 'RENAME TABLE incidents TO incidents_moved' })
+    await server.pipeline.store.client.command({ query: 'RENAME TABLE incidents TO incidents_moved' })
     try {
       const h = await get('/api/health')
       expect(h.status).toBe(503)
       expect(h.json.components.clickhouse.status).toBe('down')
       expect(h.json.components.clickhouse.detail).toMatch(/found 2/)
     } finally {
-      await server.store.client.command({ query: 'RENAME TABLE incidents_moved TO incidents' })
+      await server.pipeline.store.client.command({ query: 'RENAME TABLE incidents_moved TO incidents' })
     }
   })
 
@@ -67,7 +67,7 @@ describe('operations endpoints', () => {
 describe('incidents', () => {
   it('lists stored incidents with the seed filters, latest version winning', async () => {
     const base = { created_at: '2026-11-20 08:00:00.000', updated_at: '2026-11-20 08:00:00.000', first_seen: '2026-11-20 08:00:00.000', confidence: 80, risk_score: 70, title: 't', threat_type: 'brute_force', attack_techniques: ['T1110'], attack_tactics: ['credential-access'], alert_ids: ['a1'], alert_count: 1, doc: '{"analysis":"x"}' }
-    await server.store.client.insert({
+    await server.pipeline.store.client.insert({
       table: 'incidents',
       format: 'JSONEachRow',
       values: [

@@ -22,8 +22,8 @@ describe('backpressure', () => {
         expect(a.json.error.code).toBe('PIPELINE_SATURATED')
       }
       const acked = answers.filter((a) => a.status === 202).flatMap((a) => a.json.ids as string[])
-      expect(await small.pipeline.buffer.drain(30_000)).toBe(true)
-      const rs = await small.store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
+      expect(await small.pipeline.flushed(30_000)).toBe(true)
+      const rs = await small.pipeline.store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
       const [n] = await rs.json<{ n: string }>()
       expect(Number(n!.n)).toBe(acked.length)
     } finally {
@@ -39,10 +39,10 @@ describe('without the disk buffer (the default)', () => {
       const res = await post(`${direct.url}/api/ingest`, JSON.stringify([legacy, { ...legacy, username: 'bob' }]), 'application/json')
       expect(res.status).toBe(202)
       // no drain: the answer itself waited for the insert
-      const rs = await direct.store.client.query({ query: 'SELECT count() AS n FROM events WHERE event_id IN {ids:Array(String)}', query_params: { ids: res.json.ids }, format: 'JSONEachRow' })
+      const rs = await direct.pipeline.store.client.query({ query: 'SELECT count() AS n FROM events WHERE event_id IN {ids:Array(String)}', query_params: { ids: res.json.ids }, format: 'JSONEachRow' })
       const [n] = await rs.json<{ n: string }>()
       expect(Number(n!.n)).toBe(2)
-      expect(direct.pipeline.buffer.unflushedRows).toBe(0)
+      expect((await direct.pipeline.services.stats.report()).pipeline).toMatchObject({ gauges: { buffer_unflushed_rows: 0 } })
     } finally {
       await direct.cleanup()
     }

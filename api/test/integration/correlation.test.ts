@@ -22,7 +22,7 @@ describe('correlation across workers', () => {
     for (const r of sent) expect(r.status).toBe(202)
     // a different source that stays under the threshold
     for (let i = 0; i < 5; i++) expect((await post(`${server.url}/api/ingest`, line(i, '203.0.113.78'), 'text/plain')).status).toBe(202)
-    const rs = await server.store.client.query({
+    const rs = await server.pipeline.store.client.query({
       query: "SELECT rule_title, severity, source_ip, event_ids, correlation_type, correlation_groups, correlation_value, attack_techniques FROM alerts FINAL WHERE correlation_type != ''",
       format: 'JSONEachRow',
     })
@@ -35,7 +35,7 @@ describe('correlation across workers', () => {
     expect(brute[0]!.event_ids).toHaveLength(10)
     for (const id of brute[0]!.event_ids) expect(ids.has(id)).toBe(true)
     // single failed logins do not alert on their own
-    const singles = await server.store.client.query({ query: "SELECT count() AS n FROM alerts WHERE correlation_type = ''", format: 'JSONEachRow' })
+    const singles = await server.pipeline.store.client.query({ query: "SELECT count() AS n FROM alerts WHERE correlation_type = ''", format: 'JSONEachRow' })
     expect(Number((await singles.json<{ n: string }>())[0]!.n)).toBe(0)
   })
 

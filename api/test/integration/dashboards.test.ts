@@ -29,7 +29,7 @@ describe('grafana dashboards', () => {
       expect(dash.panels.length).toBeGreaterThan(0)
       for (const p of dash.panels)
         for (const t of p.targets) {
-          const rs = await server.store.client.query({ query: expand(t.rawSql), format: 'JSONEachRow' }).catch((err: Error) => {
+          const rs = await server.pipeline.store.client.query({ query: expand(t.rawSql), format: 'JSONEachRow' }).catch((err: Error) => {
             throw new Error(`${f} / ${p.title}: ${err.message}`)
           })
           await rs.json()

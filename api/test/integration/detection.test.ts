@@ -36,7 +36,7 @@ function detectionTests(setup: Setup): void {
     expect(labelled.length).toBeGreaterThan(0)
     const res = await post(`${server.url}/api/ingest`, labelled.map((l) => JSON.stringify(l.event)).join('\n'), 'application/x-ndjson')
     expect(res.status).toBe(202)
-    const rs = await server.store.client.query({
+    const rs = await server.pipeline.store.client.query({
       query: 'SELECT event_id, rule_id, severity, attack_techniques, host_name FROM alerts FINAL WHERE event_id IN {ids:Array(String)}',
       query_params: { ids: res.json.ids },
       format: 'JSONEachRow',
@@ -63,7 +63,7 @@ function detectionTests(setup: Setup): void {
   it('does not alert on the legacy shape of an ordinary login', async () => {
     const res = await post(`${server.url}/api/ingest`, JSON.stringify({ timestamp: '2026-11-20T08:00:00Z', event_type: 'login_success', source_ip: '10.0.0.5', username: 'alice', hostname: 'ws-1', raw_log: 'Accepted password for alice' }), 'application/json')
     expect(res.status).toBe(202)
-    const rs = await server.store.client.query({ query: 'SELECT count() AS n FROM alerts WHERE event_id = {id:String}', query_params: { id: res.json.ids[0] }, format: 'JSONEachRow' })
+    const rs = await server.pipeline.store.client.query({ query: 'SELECT count() AS n FROM alerts WHERE event_id = {id:String}', query_params: { id: res.json.ids[0] }, format: 'JSONEachRow' })
     expect(Number((await rs.json<{ n: string }>())[0]!.n)).toBe(0)
   })
 }

@@ -12,8 +12,8 @@ let url: string
 
 /** Reads the store once every acknowledged row has left the disk buffer. */
 async function rows<T = Record<string, unknown>>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  expect(await server.pipeline.buffer.drain(30_000)).toBe(true)
-  const rs = await server.store.client.query({ query, query_params: params, format: 'JSONEachRow' })
+  expect(await server.pipeline.flushed(30_000)).toBe(true)
+  const rs = await server.pipeline.store.client.query({ query, query_params: params, format: 'JSONEachRow' })
   return rs.json<T>()
 }
 
@@ -193,7 +193,7 @@ describe('POST /api/ingest', () => {
   })
 
   it('counts received, sent and dropped per component at /api/stats and /metrics', async () => {
-    await server.pipeline.buffer.drain(30_000)
+    await server.pipeline.flushed(30_000)
     const stats = await (await fetch(`${url}/api/stats`)).json()
     expect(stats.total_events).toBeGreaterThanOrEqual(10_000)
     expect(stats.dead_letters).toBeGreaterThanOrEqual(5)

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BUILTIN_RULES_DIR, SigmaEngine, StreamCorrelator, decodeRecord, taskSignal } from '@watchfloor/pipeline'
+import { BUILTIN_RULES_DIR, SigmaEngine, StreamCorrelator, decodeRecord, loadConfig, taskSignal } from '@watchfloor/pipeline'
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { loadCorpus, otrfJsonLines } from './corpus.js'
 import { benchIngest } from './ingest.js'
@@ -16,9 +16,10 @@ import { fmt } from './util.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
+/** The configured Sigma rules (SIGMA_RULES_DIRS, as `start` reads it), else SigmaHQ's from the shared data. */
 function ruleDirs(): string[] {
-  const env = process.env.SIGMA_RULES_DIRS
-  if (env) return env.split(path.delimiter).filter(Boolean)
+  const configured = loadConfig().detect.sigmaRulesDirs
+  if (configured.length > 0) return [...configured]
   const base = path.resolve(ROOT, '../shared/data/sigma')
   return ['rules', 'rules-emerging-threats', 'rules-threat-hunting'].map((d) => path.join(base, d)).filter((d) => existsSync(d))
 }
@@ -100,7 +101,6 @@ export async function benchDetect(args: string[]): Promise<number> {
   process.stdout.write(`rule evaluation, synthetic mix (legacy, Suricata, Zeek, ECS, AIT; ${fmt(mix.length)}): ${figure(m)}, ${fmt(m.matches)} alerts per pass\n`)
   const i = args.indexOf('--events')
   const events = i >= 0 ? (args[i + 1] ?? '500000') : '500000'
-  process.env.SIGMA_RULES_DIRS = dirs.join(path.delimiter)
   process.stdout.write(`\nend to end with detection on (the server loads the same rules):\n`)
-  return benchIngest(['--events', events, '--corpus', 'mixed'])
+  return benchIngest(['--events', events, '--corpus', 'mixed'], { SIGMA_RULES_DIRS: dirs.join(path.delimiter) })
 }

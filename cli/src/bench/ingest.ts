@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadConfig, migrate, openStore, transformWorkerFile, type RowFormat, type TransformResult } from '@watchfloor/pipeline'
+import { createTransform, loadConfig, makeTask, migrate, openStore, workerSettings, type RowFormat } from '@watchfloor/pipeline'
 import { loadCorpus, type CorpusKind } from './corpus.js'
 import { fmt } from './util.js'
 
@@ -38,12 +38,13 @@ function rssOf(pid: number): number {
 
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`
 
-async function startServer(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+/** `watchfloor start` in its own process, configured as `start` is (the environment), plus `env`. */
+async function startServer(dataDir: string, env: Readonly<Record<string, string>>): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   // BENCH_SERVER_NODE_FLAGS: extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where the time goes
   const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)
   const child = spawn(process.execPath, [...flags, path.join(ROOT, 'cli/bin/watchfloor.js'), 'start'], {
     // the bench sends without tokens (API_AUTH=actions); everything else is the defaults
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', API_AUTH: process.env.API_AUTH ?? 'actions' },
+    env: { ...process.env, API_AUTH: 'actions', ...env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const url = await new Promise<string>((resolve, reject) => {
@@ -67,7 +68,7 @@ async function startServer(dataDir: string): Promise<{ url: string; pid: number;
   }
 }
 
-export async function benchIngest(args: string[]): Promise<number> {
+export async function benchIngest(args: string[], serverEnv: Readonly<Record<string, string>> = {}): Promise<number> {
   const events = arg(args, 'events', 1_000_000)
   const batch = arg(args, 'batch', 5000)
   const concurrency = arg(args, 'concurrency', 4)
@@ -88,7 +89,7 @@ export async function benchIngest(args: string[]): Promise<number> {
 
   // 1. End to end through a real server process.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-'))
-  const server = await startServer(dataDir)
+  const server = await startServer(dataDir, serverEnv)
   let peakRss = 0
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200)
   let next = 0
@@ -138,13 +139,17 @@ export async function benchIngest(args: string[]): Promise<number> {
 
   // 2. Raw limits on a fresh engine in this process, same batch size and concurrency.
   const rawDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-raw-'))
-  const store = await openStore(loadConfig({ env: {}, overrides: { dataDir: rawDir } }))
+  const rawConfig = loadConfig({ env: {}, overrides: { dataDir: rawDir } })
+  const store = await openStore(rawConfig)
   const client = store.client
   await migrate(client)
   await client.command({ query: 'CREATE TABLE raw_ndjson (line String) ENGINE = MergeTree ORDER BY tuple()' })
-  const { default: transform } = (await import(transformWorkerFile())) as { default: (t: unknown) => TransformResult }
+  // the pipeline's own rows, built by the worker code in this thread with the server's settings (no rules: rows only)
+  const transform = createTransform({ ...workerSettings(rawConfig), ruleDirs: [], profile: false })
+  const tasks = makeTask(rawConfig)
   const rowBodies = bodies.map((b) => {
-    const r = transform({ framing: 'ndjson', text: b, source: 'bench', ingested: new Date().toISOString(), firstLine: 1, maxRecordBytes: 1 << 20, maxDepth: 64 })
+    const r = transform({ ...tasks.probe('bench'), text: b })
+    if (!r.ok) throw new Error(`bench corpus refused: ${r.code} ${r.reason}`)
     return r.rows
   })
   const rawRun = async (table: string, payloads: (string | Uint8Array)[], format?: RowFormat) => {

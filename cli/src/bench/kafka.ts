@@ -86,7 +86,7 @@ export async function benchKafka(args: string[]): Promise<number> {
     // Full pipeline, in this process so the stored count can be sampled straight from the engine.
     const config = loadConfig({ overrides: { dataDir: path.join(tmp, 'wf'), port: 0, logLevel: 'silent', kafka: { brokers: [broker.broker], topics: [topic, 'bench-latency'], groupId: 'bench-watchfloor' } } })
     const running = await startServer(config)
-    const count = async () => Number((await (await running.store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
+    const count = async () => Number((await (await running.pipeline.store.client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
     t0 = performance.now()
     while ((await count()) < n) await sleep(100)
     const full = n / ((performance.now() - t0) / 1000)

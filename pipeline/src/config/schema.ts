@@ -5,8 +5,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
-import { cidrTester } from '../transforms/detect/sigma/compile.js'
-import { RFC1918_AND_LOCAL } from '../transforms/profile/store.js'
+import { RFC1918_AND_LOCAL, cidrTester } from '../lib/cidr.js'
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
 /** A list of paths: an array, or one string separated by the platform's delimiter (":"); resolved to absolute paths. */

@@ -3,6 +3,7 @@
  * what it sent on, and what it dropped (always with a named reason). Rendered as JSON for
  * /api/stats and as Prometheus text for /metrics.
  */
+import type { DropReason } from '../errors.js'
 export type ComponentKind = 'source' | 'transform' | 'sink'
 
 export class ComponentCounters {
@@ -15,7 +16,7 @@ export class ComponentCounters {
     readonly kind: ComponentKind,
   ) {}
 
-  drop(reason: string, n = 1): void {
+  drop(reason: DropReason, n = 1): void {
     this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + n)
   }
 

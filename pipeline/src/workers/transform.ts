@@ -1,33 +1,46 @@
 /**
  * The piscina worker entry: frames a task's text into records, then runs the per-record
- * transforms (decode -> normalize) and returns storage rows as one UTF-8 JSONEachRow buffer.
- * Never throws for bad input: per-record problems are returned as errors with a code.
+ * transforms (decode -> normalize -> detect, profile deltas) and returns the `events` rows as one
+ * UTF-8 JSONEachRow buffer. Never throws for bad input: per-record problems are returned as errors
+ * with a code. The settings every task shares arrive once, as piscina's `workerData`.
  */
 import { randomUUID } from 'node:crypto'
+import { workerData } from 'piscina'
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { decodeCsvRow, decodeRecord, decodeTextLine, expandRecords } from '../transforms/decode/index.js'
 import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
-import { eventToRow } from '../transforms/normalize/index.js'
-import { parseCsv } from '../sources/framing/csv.js'
-import { jsonErrorPosition, valueExceedsDepth } from '../sources/framing/json.js'
-import type { FramedRecord, TaskAlert, TaskSignal, TaskRecordError, TransformFailure, TransformResult, TransformTask } from './task.js'
+import { eventRowJson } from '../sinks/clickhouse/event-row.js'
+import { parseCsv } from '../transforms/frame/csv.js'
+import { isNdjsonBody, jsonErrorPosition, oversize, valueExceedsDepth } from '../transforms/frame/json.js'
+import type { FramedRecord, TaskAlert, TaskSignal, TaskRecordError, TransformFailure, TransformResult, TransformTask, WorkerSettings } from './task.js'
 import { SigmaEngine } from '../transforms/detect/sigma/engine.js'
 import { DeltaCollector } from '../transforms/profile/delta.js'
 import { stableId } from '../transforms/detect/alerts.js'
-import { taskSignal } from '../transforms/detect/correlate.js'
+import { taskSignal } from '../transforms/correlate/signals.js'
 
-/** Rules are compiled once per worker thread and kept for every later task naming the same directories. */
-let loaded: { key: string; engine: SigmaEngine } | undefined
-function engineFor(dirs: string[] | undefined): SigmaEngine | undefined {
-  if (!dirs || dirs.length === 0) return undefined
-  const key = dirs.join('\u0000')
-  if (loaded?.key !== key) loaded = { key, engine: SigmaEngine.fromDirs(dirs) }
-  return loaded.engine
+/** Outside a pool (tests, benches calling the default export): the configuration's defaults, no rules. */
+const DEFAULTS: WorkerSettings = { maxRecordBytes: 1024 * 1024, maxDepth: 64, ruleDirs: [], profile: false }
+
+/**
+ * The transform for one set of settings. Rules are compiled once per worker thread, at the first
+ * task, and kept for every later one.
+ */
+export function createTransform(settings: WorkerSettings): (task: TransformTask) => TransformResult | TransformFailure {
+  let engine: SigmaEngine | undefined
+  let compiled = false
+  return (task) => {
+    if (!compiled) {
+      engine = settings.ruleDirs.length > 0 ? SigmaEngine.fromDirs(settings.ruleDirs) : undefined
+      compiled = true
+    }
+    return transform(task, settings, engine)
+  }
 }
 
-export default function transform(task: TransformTask): TransformResult | TransformFailure {
-  const engine = engineFor(task.sigmaRulesDirs)
-  const out = new Collector(task, engine)
+export default createTransform((workerData as WorkerSettings | undefined) ?? DEFAULTS)
+
+function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaEngine | undefined): TransformResult | TransformFailure {
+  const out = new Collector(task, settings, engine)
   switch (task.framing) {
     case 'ndjson':
     case 'text':
@@ -38,9 +51,7 @@ export default function transform(task: TransformTask): TransformResult | Transf
       try {
         value = JSON.parse(task.text)
       } catch (err) {
-        // A body sent as application/json that is really NDJSON (several documents, one per line).
-        const firstLine = task.text.trimStart().split('\n', 1)[0] ?? ''
-        if (task.text.trim().includes('\n') && isJson(firstLine)) {
+        if (isNdjsonBody(task.text)) {
           out.lines(task.text, 'ndjson')
           break
         }
@@ -73,30 +84,6 @@ export default function transform(task: TransformTask): TransformResult | Transf
   return result
 }
 
-function isJson(s: string): boolean {
-  try {
-    JSON.parse(s)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * The row as JSONEachRow with empty strings, zeros and empty arrays left out: the columns'
- * defaults are the same values, and a typical record fills a fraction of the ~50 columns, so this
- * halves the bytes the engine parses.
- */
-function sparseRow(row: Record<string, unknown>): string {
-  let out = '{'
-  for (const key in row) {
-    const v = row[key]
-    if (v === '' || v === 0 || v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue
-    out += (out.length > 1 ? ',"' : '"') + key + '":' + JSON.stringify(v)
-  }
-  return out + '}'
-}
-
 const EMPTY = new Uint8Array(0)
 
 class Collector {
@@ -114,9 +101,10 @@ class Collector {
 
   constructor(
     private readonly task: TransformTask,
+    private readonly settings: WorkerSettings,
     private readonly engine?: SigmaEngine,
   ) {
-    this.deltas = task.profile ? new DeltaCollector() : undefined
+    this.deltas = settings.profile ? new DeltaCollector() : undefined
   }
 
   /**
@@ -152,14 +140,14 @@ class Collector {
   }
 
   private jsonLine(raw: string, line: number | undefined): void {
-    if (this.tooLarge(raw)) return this.reject('RECORD_TOO_LARGE', `record is ${Buffer.byteLength(raw)} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
+    if (this.tooLarge(raw, line)) return
     let value: unknown
     try {
       value = JSON.parse(raw)
     } catch (err) {
       return this.reject('INGEST_MALFORMED_JSON', `malformed JSON${jsonErrorPosition(err)}`, raw, line)
     }
-    if (valueExceedsDepth(value, this.task.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, raw, line)
+    if (valueExceedsDepth(value, this.settings.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.settings.maxDepth} levels`, raw, line)
     const expanded = Array.isArray(value) ? value : expandRecords(value)
     if (expanded) {
       for (const item of expanded) this.value(item, undefined, line)
@@ -168,11 +156,12 @@ class Collector {
     this.decoded(decodeRecord(value, this.ctx()), raw, line, value)
   }
 
-  /** UTF-8 size over the limit; counted only when the UTF-16 length says it could be (bytes >= units). */
-  private tooLarge(text: string): boolean {
-    const max = this.task.maxRecordBytes
-    if (text.length > max) return true
-    return text.length * 3 > max && Buffer.byteLength(text) > max
+  /** Rejects the record when it is over the size limit. */
+  private tooLarge(text: string, line: number | undefined): boolean {
+    const reason = oversize(text, this.settings.maxRecordBytes)
+    if (reason === undefined) return false
+    this.reject('RECORD_TOO_LARGE', reason, text, line)
+    return true
   }
 
   /** A record its source already framed, with the id it must get (deterministic replay). */
@@ -187,22 +176,22 @@ class Collector {
   }
 
   private textLine(raw: string, line: number | undefined): void {
-    if (this.tooLarge(raw)) return this.reject('RECORD_TOO_LARGE', `record is ${Buffer.byteLength(raw)} bytes, limit ${this.task.maxRecordBytes}`, raw, line)
+    if (this.tooLarge(raw, line)) return
     this.decoded(decodeTextLine(raw, this.ctx()), raw, line, raw)
   }
 
   /** A record that arrived as part of a parsed document (array element, CloudTrail Records[]). */
   value(value: unknown, raw: string | undefined, line?: number): void {
-    if (valueExceedsDepth(value, this.task.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, raw ?? '', line)
+    if (valueExceedsDepth(value, this.settings.maxDepth)) return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.settings.maxDepth} levels`, raw ?? '', line)
     let text = raw
     if (text === undefined) {
       try {
         text = JSON.stringify(value) ?? 'null'
       } catch {
-        return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.task.maxDepth} levels`, '', line)
+        return this.reject('RECORD_TOO_DEEP', `nesting deeper than ${this.settings.maxDepth} levels`, '', line)
       }
     }
-    if (this.tooLarge(text)) return this.reject('RECORD_TOO_LARGE', `record is ${Buffer.byteLength(text)} bytes, limit ${this.task.maxRecordBytes}`, text, line)
+    if (this.tooLarge(text, line)) return
     this.decoded(decodeRecord(value, this.ctx()), text, line, value)
   }
 
@@ -211,7 +200,7 @@ class Collector {
     const ev = result.event
     if (this.engine && value !== undefined) this.detect(ev, value)
     this.deltas?.add(ev)
-    if (this.task.skipRows !== true) this.rows.push(sparseRow(eventToRow(ev, raw)))
+    if (this.task.skipRows !== true) this.rows.push(eventRowJson(ev, raw))
     this.ids.push(ev.event.id)
     const d = ev.watchfloor.decoder
     this.decoders[d] = (this.decoders[d] ?? 0) + 1

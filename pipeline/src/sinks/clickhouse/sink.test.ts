@@ -9,7 +9,7 @@ import { Telemetry } from '../../telemetry/counters.js'
 import { openStore, type Store } from './client.js'
 import { migrate, readMigrations } from './migrate.js'
 import { ClickHouseSink } from './sink.js'
-import { eventToRow } from '../../transforms/normalize/index.js'
+import { eventToRow } from './event-row.js'
 import type { CanonicalEvent } from '@watchfloor/contracts'
 
 let store: Store
@@ -59,7 +59,7 @@ describe('ClickHouseSink', () => {
     const err = await sink.write({ rows: '{"id": "x", "received_at": "not a time at all"}\n', count: 1 }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'SINK_WRITE_FAILED', canRetry: true })
     expect(counters.errors).toBe(3)
-    expect(counters.dropped.get('insert_failed')).toBe(1)
+    expect(counters.dropped.get('sink_write_failed')).toBe(1)
   })
 
   it('turns a retried identical block into one stored copy (insert deduplication on events)', async () => {

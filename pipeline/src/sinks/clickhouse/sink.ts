@@ -118,7 +118,7 @@ export class ClickHouseSink implements Sink {
         this.counters.errors++
       }
     }
-    this.counters.drop('insert_failed', rows)
+    this.counters.drop('sink_write_failed', rows)
     const error = toWatchfloorError(lastErr, 'SINK_WRITE_FAILED')
     const typed = error.code === 'SINK_WRITE_FAILED' ? error : new WatchfloorError('SINK_WRITE_FAILED', error.message, { cause: lastErr })
     for (const p of group) p.reject(typed)

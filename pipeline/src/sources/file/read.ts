@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises'
 import { gunzipSync } from 'node:zlib'
 import { unzipSync } from 'fflate'
-import { parseCsv } from '../framing/csv.js'
+import { parseCsv } from '../../transforms/frame/csv.js'
 import { expandRecords } from '../../transforms/decode/cloudtrail.js'
 
 export type RecordKind = 'json' | 'csv' | 'text'

@@ -1,7 +1,5 @@
 /**
- * Kafka in and out, at least once, built on kafkajs.
- *
- * Consumer (`KafkaSource`): a consumer group on `KAFKA_TOPICS`. Each fetched batch (one partition)
+ * The Kafka source, at least once, built on kafkajs: a consumer group on `KAFKA_TOPICS`. Each fetched batch (one partition)
  * is framed into records, one per line of a message (one JSON per message as Logstash and Vector
  * write them, NDJSON or a JSON array inside one message, or text lines), each with an id derived
  * from topic/partition/offset/line, so a re-delivered message yields the same event ids and the
@@ -12,32 +10,17 @@
  * the partition is paused and the batch retried until it fits; it resumes after. Consumer lag per
  * partition is kept for /api/stats and /metrics.
  *
- * Producer (`KafkaProducer`): POST /api/ingest with Kafka configured produces the records to the
- * input topic (acks from all in-sync replicas, idempotent producer), keyed by source IP else host,
- * and answers 202 only after the broker acknowledged.
+ * The producer HTTP ingest writes to is a sink (`sinks/kafka/producer.ts`), as is the dead-letter
+ * topic (`sinks/dead-letter/topic.ts`), which this source receives from the builder.
  */
-import { readFileSync } from 'node:fs'
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs'
+import type { Consumer, EachBatchPayload } from 'kafkajs'
 import type { Config } from '../../config/schema.js'
-import { WatchfloorError } from '../../errors.js'
+import { kafkaClient } from '../../config/kafka.js'
+import { WatchfloorError, dropReason, type ErrorCode } from '../../errors.js'
 import type { Telemetry } from '../../telemetry/counters.js'
-import type { Pipeline } from '../../topology/pipeline.js'
-import { stableId } from '../../transforms/detect/alerts.js'
-import type { FramedRecord } from '../../workers/task.js'
-
-export function kafkaClient(config: Readonly<Config>, role: string): Kafka {
-  const k = config.kafka
-  const cfg: KafkaConfig = {
-    clientId: `${k.clientId}-${role}`,
-    brokers: k.brokers,
-    logLevel: logLevel.NOTHING,
-    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
-    connectionTimeout: 5000,
-  }
-  if (k.ssl) cfg.ssl = k.sslCaFile ? { ca: [readFileSync(k.sslCaFile, 'utf8')] } : true
-  if (k.saslMechanism !== '') cfg.sasl = { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } as SASLOptions
-  return new Kafka(cfg)
-}
+import { frameMessage } from '../../transforms/frame/kafka.js'
+import type { FramedRecord } from '../../transforms/frame/types.js'
+import type { IngestOutcome, Source, SourceOutput } from '../types.js'
 
 export interface PartitionState {
   topic: string
@@ -51,50 +34,38 @@ export interface PartitionState {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** How a CSV row travels through Kafka: `{"__watchfloor_csv":{"column":"cell",...}}`. */
-export const CSV_KEY = '__watchfloor_csv'
-const CSV_PREFIX = `{"${CSV_KEY}":`
-
-/** Records of one message: a line each; JSON when it starts like JSON, else a text line. */
-export function frameMessage(value: string, topic: string, partition: number, offset: string): FramedRecord[] {
-  const out: FramedRecord[] = []
-  let line = 0
-  for (const raw of value.split('\n')) {
-    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    if (text.trim() === '') continue
-    const id = stableId(`kafka/${topic}/${partition}/${offset}/${line++}`)
-    const c = text.trimStart()[0]
-    if (text.startsWith(CSV_PREFIX)) {
-      // a CSV row produced by Watchfloor's HTTP ingest: its cells under the header's names
-      try {
-        const cells = (JSON.parse(text) as { [CSV_KEY]: Record<string, string> })[CSV_KEY]
-        if (typeof cells === 'object' && cells !== null) {
-          out.push({ kind: 'csv', raw: text, cells, id })
-          continue
-        }
-      } catch {
-        // not ours after all: decoded as JSON below
-      }
-    }
-    out.push({ kind: c === '{' || c === '[' ? 'json' : 'text', raw: text, id })
-  }
-  return out
+/** A message the pipeline cannot take, with the reason: for the dead-letter topic. */
+export interface DeadMessage {
+  key: Buffer | null
+  value: Buffer | null
+  code: ErrorCode
+  reason: string
+  topic: string
+  partition: number
+  offset: string
 }
 
-export class KafkaSource {
+/** Where undecodable messages go (the dead-letter topic sink); acknowledged before the commit. */
+export interface DeadMessageWriter {
+  connect(): Promise<void>
+  send(messages: readonly DeadMessage[]): Promise<void>
+  close(): Promise<void>
+}
+
+export class KafkaSource implements Source {
+  readonly name = 'kafka'
   private readonly consumer: Consumer
-  private readonly dlq: Producer
   private readonly partitions = new Map<string, PartitionState>()
   private running = false
+  private out: SourceOutput | undefined
 
   constructor(
     private readonly config: Readonly<Config>,
-    private readonly pipeline: Pipeline,
     private readonly telemetry: Telemetry,
+    private readonly dlq: DeadMessageWriter,
   ) {
     const kafka = kafkaClient(config, 'consumer')
     this.consumer = kafka.consumer({ groupId: config.kafka.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxBytesPerPartition: 4 * 1024 * 1024, retry: { retries: 10 } })
-    this.dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true })
     telemetry.labeledGauge('kafka_consumer_lag', 'Messages in the partition after the last processed offset.', () =>
       [...this.partitions.values()].map((p) => ({ labels: { topic: p.topic, partition: String(p.partition) }, value: p.lag })),
     )
@@ -105,7 +76,8 @@ export class KafkaSource {
     return { group: this.config.kafka.groupId, topics: this.config.kafka.topics, partitions: [...this.partitions.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition) }
   }
 
-  async start(): Promise<void> {
+  async start(out: SourceOutput): Promise<void> {
+    this.out = out
     await this.dlq.connect()
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: this.config.kafka.topics, fromBeginning: this.config.kafka.fromBeginning })
@@ -135,7 +107,7 @@ export class KafkaSource {
     const records: FramedRecord[] = []
     /** Record index -> message index. */
     const messageOf: number[] = []
-    const dead: Array<{ message: number; code: string; reason: string }> = []
+    const dead: Array<{ message: number; code: ErrorCode; reason: string }> = []
     batch.messages.forEach((m, i) => {
       if (m.value === null || m.value.length === 0) {
         dead.push({ message: i, code: 'KAFKA_EMPTY_MESSAGE', reason: 'message has no value' })
@@ -152,11 +124,13 @@ export class KafkaSource {
     const first = batch.messages[0]!.offset
     const last = batch.messages[batch.messages.length - 1]!.offset
     let backoff = 50
-    let outcome: Awaited<ReturnType<Pipeline['ingest']>> | undefined
+    let outcome: IngestOutcome | undefined
+    const out = this.out
+    if (out === undefined) throw new WatchfloorError('PIPELINE_STOPPING', 'the Kafka source is not started')
     while (records.length > 0) {
       if (!isRunning() || isStale()) return // not committed: re-delivered to whoever owns the partition
       try {
-        outcome = await this.pipeline.ingest({ body: '', framing: 'records', records, source: 'kafka', requestId: `kafka:${topic}/${partition}/${first}-${last}`, contentType: 'kafka' })
+        outcome = await out.ingest({ body: '', framing: 'records', records, source: 'kafka', requestId: `kafka:${topic}/${partition}/${first}-${last}`, contentType: 'kafka' })
         break
       } catch (err) {
         if (!(err instanceof WatchfloorError) || !err.canRetry || err.code === 'PIPELINE_STOPPING') throw err
@@ -175,19 +149,13 @@ export class KafkaSource {
     }
     for (const e of outcome?.errors ?? []) dead.push({ message: messageOf[e.index] ?? 0, code: e.code, reason: e.reason })
     if (dead.length > 0) {
-      await this.dlq.send({
-        topic: this.config.kafka.deadLetterTopic,
-        acks: -1,
-        messages: dead.map((d) => {
+      await this.dlq.send(
+        dead.map((d) => {
           const m = batch.messages[d.message]!
-          return {
-            key: m.key,
-            value: m.value,
-            headers: { 'watchfloor-error-code': d.code, 'watchfloor-error-reason': d.reason.slice(0, 1000), 'watchfloor-source-topic': topic, 'watchfloor-source-partition': String(partition), 'watchfloor-source-offset': m.offset },
-          }
+          return { key: m.key, value: m.value, code: d.code, reason: d.reason, topic, partition, offset: m.offset }
         }),
-      })
-      counters.drop('dead_letter', dead.length)
+      )
+      for (const d of dead) counters.drop(dropReason(d.code))
     }
     counters.sent += outcome?.accepted ?? 0
     resolveOffset(last)
@@ -204,110 +172,7 @@ export class KafkaSource {
     if (!this.running) return
     this.running = false
     await this.consumer.disconnect()
-    await this.dlq.disconnect()
+    await this.dlq.close()
   }
 }
 
-/** Keys of records: the source IP, else the host, so an entity's events stay in one partition. */
-export function recordKey(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-  const r = value as Record<string, unknown>
-  const pick = (...vs: unknown[]) => {
-    for (const v of vs) if (typeof v === 'string' && v !== '') return v
-    return undefined
-  }
-  const obj = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined)
-  return pick(
-    r.source_ip, r.src_ip, r.srcip, r['id.orig_h'], obj(r.id)?.orig_h, obj(r.source)?.ip, r.sourceIPAddress, r.IpAddress,
-    obj(r.data)?.srcip,
-    r.hostname, obj(r.host)?.name, typeof r.host === 'string' ? r.host : undefined, r.Hostname, r.Computer, obj(r.agent)?.name,
-  )
-}
-
-/** A record HTTP ingest hands to Kafka: its text (one message) and its key. */
-export interface OutgoingRecord {
-  raw: string
-  key: string | undefined
-}
-
-/** FNV-1a of the key: the same key always goes to the same partition. */
-function partitionOf(key: string, partitions: number): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
-  return (h >>> 0) % partitions
-}
-
-export class KafkaProducer {
-  private readonly kafka: Kafka
-  private readonly producer: Producer
-  private connected: Promise<void> | undefined
-  private partitions: Promise<number> | undefined
-  private rr = 0
-
-  constructor(private readonly config: Readonly<Config>) {
-    this.kafka = kafkaClient(config, 'producer')
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: true })
-  }
-
-  get topic(): string {
-    return this.config.kafka.inputTopic || this.config.kafka.topics[0] || 'watchfloor-events'
-  }
-
-  async connect(): Promise<void> {
-    this.connected ??= this.producer.connect()
-    await this.connected
-  }
-
-  /** Partitions of the input topic (created with the broker's defaults when missing). */
-  private partitionCount(): Promise<number> {
-    this.partitions ??= (async () => {
-      const admin = this.kafka.admin()
-      await admin.connect()
-      try {
-        const topics = await admin.listTopics()
-        if (!topics.includes(this.topic)) await admin.createTopics({ topics: [{ topic: this.topic }], waitForLeaders: true })
-        const md = await admin.fetchTopicMetadata({ topics: [this.topic] })
-        return md.topics[0]?.partitions.length ?? 1
-      } finally {
-        await admin.disconnect()
-      }
-    })().catch((err: unknown) => {
-      this.partitions = undefined
-      throw err
-    })
-    return this.partitions
-  }
-
-  /**
-   * Produce records (one message each) and resolve once all in-sync replicas have them. Returns
-   * the event id each record will have when consumed (derived from its partition and offset).
-   */
-  async send(records: readonly OutgoingRecord[]): Promise<string[]> {
-    try {
-      await this.connect()
-      const n = await this.partitionCount()
-      const byPartition = new Map<number, number[]>()
-      records.forEach((r, i) => {
-        const p = r.key !== undefined ? partitionOf(r.key, n) : this.rr++ % n
-        const list = byPartition.get(p) ?? []
-        list.push(i)
-        byPartition.set(p, list)
-      })
-      const ids: string[] = new Array<string>(records.length)
-      await Promise.all(
-        [...byPartition].map(async ([partition, idx]) => {
-          const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: idx.map((i) => ({ partition, key: records[i]!.key ?? null, value: records[i]!.raw })) })
-          const base = BigInt(meta?.baseOffset ?? '0')
-          idx.forEach((i, k) => (ids[i] = stableId(`kafka/${this.topic}/${partition}/${base + BigInt(k)}/0`)))
-        }),
-      )
-      return ids
-    } catch (err) {
-      throw new WatchfloorError('KAFKA_UNAVAILABLE', (err as Error).message, { cause: err })
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.connected) await this.producer.disconnect()
-  }
-}

@@ -3,7 +3,9 @@
  * repeat counters, and every field of the heuristic verdict.
  */
 import { describe, expect, it } from 'vitest'
-import { ProfileStore, RFC1918_AND_LOCAL } from '../profile/store.js'
+import { RFC1918_AND_LOCAL } from '../../lib/cidr.js'
+import { ProfileStore } from '../profile/store.js'
+import { TriageStage } from '../triage/stage.js'
 import { HeuristicTriager } from '../triage/heuristic.js'
 import { ThreatIntel } from '../triage/intel.js'
 import { IncidentBuilder, type IncidentAlert } from './incidents.js'
@@ -26,7 +28,18 @@ function alert(p: { t: number; rule?: string; title?: string; severity?: string;
   }
 }
 
-const builder = (intel?: ThreatIntel, profiles?: ProfileStore) => new IncidentBuilder({ windowMs: 30 * MIN }, new HeuristicTriager(), profiles, intel)
+/** The builder with the triage stage after it, as the pipeline runs them: every changed incident gets its verdict. */
+const builder = (intel?: ThreatIntel, profiles?: ProfileStore) => {
+  const b = new IncidentBuilder({ windowMs: 30 * MIN }, profiles, intel)
+  const triage = new TriageStage(b, new HeuristicTriager())
+  return Object.assign(b, {
+    add(alerts: Parameters<IncidentBuilder['add']>[0]) {
+      const r = IncidentBuilder.prototype.add.call(b, alerts)
+      triage.retriage(r.incidents)
+      return r
+    },
+  })
+}
 
 describe('grouping', () => {
   it('joins alerts that share an entity within the window and records why', () => {

@@ -6,14 +6,14 @@
  * (event time); the link records which entity, which rule and the time gap. An alert whose
  * fingerprint (rule + main entity) is already in the incident raises that fingerprint's counter
  * and moves last seen, instead of adding a link. Otherwise the alert opens a new incident. After
- * every change the incident is triaged again and gets a new version (latest version wins in
- * ClickHouse).
+ * every change the incident gets a new version (latest version wins in ClickHouse) and what the
+ * triager needs is kept with it; the triage stage then gives it its verdict (`triage`).
  */
 import type { EntityKind, GroupingLink, Incident } from '@watchfloor/contracts'
 import { SEVERITY_RANK, stableId, type Severity } from '../detect/alerts.js'
 import { RISK_WEIGHT, type ProfileStore } from '../profile/store.js'
 import type { ThreatIntel } from '../triage/intel.js'
-import type { TriageAlert, Triager } from '../triage/triager.js'
+import type { TriageAlert, TriageInput, Triager } from '../triage/triager.js'
 
 export interface IncidentAlert {
   id: string
@@ -44,6 +44,8 @@ interface Open {
   lastMs: number
   alerts: Map<string, TriageAlert>
   ips: Map<string, number>
+  /** What the triager sees, as of the last change (set until the verdict is given). */
+  pending?: TriageInput
 }
 
 function entityKeys(e: IncidentAlert['entities']): string[] {
@@ -60,10 +62,11 @@ export class IncidentBuilder {
   /** Entity key -> ids of open incidents holding it. */
   private readonly byEntity = new Map<string, Set<string>>()
   private readonly maxOpen: number
+  /** Incidents changed since their last verdict. */
+  private readonly untriaged = new Map<string, Open>()
 
   constructor(
     readonly opts: IncidentOptions,
-    private readonly triager: Triager,
     private readonly profiles?: ProfileStore,
     private readonly intel?: ThreatIntel,
   ) {
@@ -89,10 +92,29 @@ export class IncidentBuilder {
     }
     const incidents: Incident[] = []
     for (const o of changed.values()) {
-      this.retriage(o)
+      this.describe(o)
       incidents.push(o.inc)
     }
     return { incidents, incidentOf }
+  }
+
+  /**
+   * Gives the changed incidents their verdict (the triage stage): from what they held at their
+   * last change. Incidents no longer open, or already triaged since, are left as they are.
+   */
+  triage(incidents: readonly Incident[], triager: Triager): void {
+    for (const inc of incidents) {
+      // by reference, not through `open`: a later alert of the same batch may have closed it
+      const o = this.untriaged.get(inc.id)
+      this.untriaged.delete(inc.id)
+      const input = o?.pending
+      if (o === undefined || input === undefined) continue
+      const verdict = triager.triage(input)
+      o.inc.verdict = verdict
+      o.inc.severity = verdict.severity
+      o.inc.confidence = verdict.confidence
+      delete o.pending
+    }
   }
 
   /** Incident `id` holds entity key `k`: later alerts with that entity can find it. */
@@ -222,7 +244,8 @@ export class IncidentBuilder {
     return n
   }
 
-  private retriage(o: Open): void {
+  /** After a change: rules, addresses, risk, title and version, and the triager's input. */
+  private describe(o: Open): void {
     const inc = o.inc
     inc.rules = Object.fromEntries(
       [...o.alerts].map(([id, a]) => [id, { title: a.rule.title, level: a.rule.level, severity: a.severity, techniques: [...a.techniques], tactics: [...a.tactics], named_tactics: [...a.namedTactics], correlation: a.correlation, count: a.count, first_alert: a.id }]),
@@ -239,10 +262,8 @@ export class IncidentBuilder {
         maxRisk = Math.max(maxRisk, this.profiles.riskOf(k.slice(0, i) as EntityKind, k.slice(i + 1)))
       }
     const alerts = [...o.alerts.values()]
-    const verdict = this.triager.triage({ title: inc.title, alerts, entities: inc.entities, first_seen: inc.first_seen, last_seen: inc.last_seen, alert_count: inc.alert_count, ip, max_entity_risk: maxRisk })
-    inc.verdict = verdict
-    inc.severity = verdict.severity
-    inc.confidence = verdict.confidence
+    this.untriaged.set(inc.id, o)
+    o.pending = { title: inc.title, alerts: [...alerts], entities: [...inc.entities], first_seen: inc.first_seen, last_seen: inc.last_seen, alert_count: inc.alert_count, ip, max_entity_risk: maxRisk }
     // without profiles, the alerts' own weights stand in for the entity risk
     const alertRisk = Math.min(100, alerts.reduce((s, a) => s + (RISK_WEIGHT[a.severity] ?? 0) * Math.min(3, a.count), 0))
     inc.risk_score = Math.max(maxRisk, this.profiles ? 0 : alertRisk)
@@ -271,7 +292,7 @@ export class IncidentBuilder {
 
   /**
    * An analyst merged incidents into the open incident `targetId`: their alerts, entities,
-   * fingerprints and rules join it (a `merged` link records each), and it is triaged again.
+   * fingerprints and rules join it (a `merged` link records each); triage it again after (`triage`).
    */
   merge(targetId: string, sources: readonly Incident[]): Incident | undefined {
     const o = this.open.get(targetId)
@@ -305,7 +326,7 @@ export class IncidentBuilder {
       const first = Object.entries(s.rules ?? {})[0]
       inc.links.push({ alert_id: s.alert_ids[0] ?? s.id, rule: { id: first?.[0] ?? '', title: first?.[1].title ?? s.title }, reason: 'merged', entity: `incident=${s.id}`, gap_ms: 0 })
     }
-    this.retriage(o)
+    this.describe(o)
     return inc
   }
 

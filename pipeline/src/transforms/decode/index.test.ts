@@ -2,7 +2,7 @@
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { DECODER_NAMES } from '@watchfloor/contracts'
 import { describe, expect, it } from 'vitest'
-import { eventToRow } from '../normalize/index.js'
+import { eventToRow } from '../../sinks/clickhouse/event-row.js'
 import { DECODERS, decodeCsvRow, decodeRecord, decoderFor } from './index.js'
 import type { DecodeContext, DecodeResult } from './index.js'
 

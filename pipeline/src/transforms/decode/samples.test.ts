@@ -9,7 +9,7 @@ import { strFromU8, unzipSync } from 'fflate'
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { describe, expect, it } from 'vitest'
 import { dataPath, fixturePath, needData } from '../../../../test/support/data.js'
-import { eventToRow } from '../normalize/index.js'
+import { eventToRow } from '../../sinks/clickhouse/event-row.js'
 import { decodeCsvRow, decodeRecord, decodeTextLine, expandRecords } from './index.js'
 import type { DecodeContext, DecodeResult } from './index.js'
 

@@ -3,9 +3,8 @@
  * that is the same for the same (event, rule) so re-delivered events do not double alerts.
  */
 import { createHash } from 'node:crypto'
-import type { TaskAlert } from '../../workers/task.js'
+import type { TaskAlert } from './types.js'
 import { resolveAttack } from './attack.js'
-import { chTime } from '../../sinks/clickhouse/values.js'
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'NONE'
 
@@ -34,32 +33,4 @@ export function stableId(key: string): string {
 
 export function alertId(a: Pick<TaskAlert, 'eventId' | 'rule'>): string {
   return stableId(`${a.eventId}/${a.rule.id}`)
-}
-
-
-/** The `alerts` table row of one detection (a single-event match or a correlation firing). */
-export function alertRow(
-  a: TaskAlert & { eventIds?: string[]; correlation?: { type: string; groups: Record<string, string>; value: number } },
-  createdIso: string,
-  /** The alert's ATT&CK when the caller resolved it already. */
-  attack: { techniques: string[]; tactics: string[] } = attackFromTags(a.tags),
-): Record<string, unknown> {
-  const corr = a.correlation === undefined ? {} : { event_ids: a.eventIds ?? [], correlation_type: a.correlation.type, correlation_groups: a.correlation.groups, correlation_value: a.correlation.value }
-  return {
-    ...corr,
-    alert_id: alertId(a),
-    timestamp: chTime(a.timestamp),
-    created_at: chTime(createdIso),
-    rule_id: a.rule.id,
-    rule_title: a.rule.title,
-    rule_level: a.rule.level,
-    severity: severityOf(a.rule.level),
-    attack_techniques: attack.techniques,
-    attack_tactics: attack.tactics,
-    event_id: a.eventId,
-    source_ip: a.entities.source_ip ?? '',
-    destination_ip: a.entities.destination_ip ?? '',
-    user_name: a.entities.user ?? '',
-    host_name: a.entities.host ?? '',
-  }
 }

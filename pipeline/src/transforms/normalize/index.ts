@@ -11,5 +11,3 @@ export {
   severityFromAny,
 } from './severity.js'
 export { isRecord, str, strOnly, basename, splitDomainUser, toStringArray, describe } from './values.js'
-export { eventToRow } from './row.js'
-export type { EventRow } from './row.js'

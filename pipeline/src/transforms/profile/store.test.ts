@@ -7,7 +7,8 @@
 import type { CanonicalEvent, EntityKind, EntityProfile } from '@watchfloor/contracts'
 import { describe, expect, it } from 'vitest'
 import { DeltaCollector } from './delta.js'
-import { ProfileStore, RFC1918_AND_LOCAL, type ProfilePersistence } from './store.js'
+import { RFC1918_AND_LOCAL } from '../../lib/cidr.js'
+import { ProfileStore, type ProfilePersistence } from './store.js'
 
 const HOUR = 3_600_000
 const opts = { maxInMemory: 1000, halfLifeMs: HOUR, internalCidrs: RFC1918_AND_LOCAL }

@@ -13,7 +13,7 @@
  *   capped at 100.
  */
 import type { EntityKind, EntityProfile } from '@watchfloor/contracts'
-import { cidrTester } from '../detect/sigma/compile.js'
+import { RFC1918_AND_LOCAL, cidrTester } from '../../lib/cidr.js'
 import { LIST_CAP, type ProfileDelta } from './delta.js'
 
 export const RISK_WEIGHT: Readonly<Record<string, number>> = { LOW: 5, MEDIUM: 15, HIGH: 40, CRITICAL: 70 }
@@ -24,7 +24,6 @@ export interface ProfileOptions {
   internalCidrs: readonly string[]
 }
 
-export const RFC1918_AND_LOCAL = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10', 'fc00::/7', 'fe80::/10', '::1/128']
 
 /** Reads and writes persisted profiles (ClickHouse in the pipeline; absent in replay). */
 export interface ProfilePersistence {

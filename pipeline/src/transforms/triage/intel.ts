@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { cidrTester } from '../detect/sigma/compile.js'
+import { cidrTester } from '../../lib/cidr.js'
 import { normalizeIp } from '../normalize/ip.js'
 
 export interface IntelLoadError {

@@ -21,6 +21,7 @@
 import { isMap, isScalar, isSeq, isAlias, type Document } from 'yaml'
 import type { FieldView } from './fields.js'
 import type { RuleLogsource } from './logsource.js'
+import { cidrTester } from '../../../lib/cidr.js'
 
 export class CompileError extends Error {}
 
@@ -409,72 +410,12 @@ function base64offset(b: Buffer): string[] {
 
 // ---------------------------------------------------------------- CIDR
 
-function parseIPv4(s: string): bigint | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s)
-  if (!m) return undefined
-  let n = 0n
-  for (let i = 1; i <= 4; i++) {
-    const x = Number(m[i])
-    if (x > 255) return undefined
-    n = (n << 8n) | BigInt(x)
-  }
-  return n
-}
-
-function parseIPv6(s0: string): bigint | undefined {
-  let s = s0.toLowerCase()
-  const pct = s.indexOf('%')
-  if (pct >= 0) s = s.slice(0, pct)
-  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1)
-  const lastColon = s.lastIndexOf(':')
-  if (lastColon < 0) return undefined
-  const last = s.slice(lastColon + 1)
-  if (last.includes('.')) {
-    // embedded IPv4 tail (::ffff:1.2.3.4) -> two hex groups
-    const v4 = parseIPv4(last)
-    if (v4 === undefined) return undefined
-    s = s.slice(0, lastColon + 1) + (v4 >> 16n).toString(16) + ':' + (v4 & 0xffffn).toString(16)
-  }
-  const parts = s.split('::')
-  if (parts.length > 2) return undefined
-  const head = parts[0] === '' ? [] : (parts[0] as string).split(':')
-  const rest = parts.length === 2 ? (parts[1] === '' ? [] : (parts[1] as string).split(':')) : []
-  let groups: string[]
-  if (parts.length === 2) {
-    const fill = 8 - head.length - rest.length
-    if (fill < 1) return undefined
-    groups = [...head, ...Array<string>(fill).fill('0'), ...rest]
-  } else groups = head
-  if (groups.length !== 8) return undefined
-  let n = 0n
-  for (const g of groups) {
-    if (!/^[0-9a-f]{1,4}$/.test(g)) return undefined
-    n = (n << 16n) | BigInt(parseInt(g, 16))
-  }
-  return n
-}
-
-/** A tester for one CIDR (IPv4 or IPv6; a bare address is a /32 or /128). Throws CompileError on a bad spec. */
-export function cidrTester(spec: string): (s: string) => boolean {
-  const [addr, lenS] = spec.split('/')
-  if (addr === undefined) throw new CompileError(`bad cidr ${spec}`)
-  const v4 = parseIPv4(addr)
-  const bits = v4 !== undefined ? 32 : 128
-  const base = v4 ?? parseIPv6(addr)
-  if (base === undefined) throw new CompileError(`bad cidr ${spec}`)
-  const len = lenS === undefined ? bits : Number(lenS)
-  if (!Number.isInteger(len) || len < 0 || len > bits) throw new CompileError(`bad cidr ${spec}`)
-  const shift = BigInt(bits - len)
-  const net = base >> shift
-  if (v4 !== undefined)
-    return (s) => {
-      const x = parseIPv4(s)
-      return x !== undefined && x >> shift === net
-    }
-  return (s) => {
-    if (!s.includes(':')) return false
-    const x = parseIPv6(s)
-    return x !== undefined && x >> shift === net
+/** Sigma's `cidr` modifier: a bad range is a rule compile error. */
+function cidrTesterOf(spec: string): (s: string) => boolean {
+  try {
+    return cidrTester(spec)
+  } catch (err) {
+    throw new CompileError((err as Error).message)
   }
 }
 
@@ -734,7 +675,7 @@ function compileValue(field: string, s: string, mods: string[], opts: CompileOpt
     return [leafReq(fieldStrings(field, false, (x) => re.test(x)), lit === undefined ? undefined : [{ f: field, lit }])]
   }
 
-  if (has('cidr')) return [fieldStrings(field, false, cidrTester(s))]
+  if (has('cidr')) return [fieldStrings(field, false, cidrTesterOf(s))]
 
   for (const op of ['lt', 'lte', 'gt', 'gte'] as const) {
     if (!has(op)) continue

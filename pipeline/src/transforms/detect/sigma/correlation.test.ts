@@ -5,7 +5,7 @@
  * workers, feeding one correlator).
  */
 import { describe, expect, it } from 'vitest'
-import { StreamCorrelator, taskSignal } from '../correlate.js'
+import { StreamCorrelator, taskSignal } from '../../correlate/signals.js'
 import { SigmaEngine } from './engine.js'
 import { compileCorrelation, Correlator } from './correlation.js'
 

@@ -1,7 +1,7 @@
 /** Every lifecycle transition, allowed and refused, with the close and reopen rules. */
 import { describe, expect, it } from 'vitest'
 import { INCIDENT_STATUSES } from '@watchfloor/contracts'
-import { checkTransition } from './actions.js'
+import { checkTransition } from './incidents.js'
 
 /** from -> the states it may move to (the documented lifecycle). */
 const EXPECTED: Record<string, string[]> = {

@@ -46,3 +46,30 @@ export function valueExceedsDepth(value: unknown, max: number): boolean {
   }
   return false
 }
+
+/**
+ * The size check every source applies to one record: the reason when its UTF-8 form exceeds
+ * `max` bytes, else undefined. Bytes are counted only when the UTF-16 length says they could
+ * exceed the limit (a string of n units is n to 3n bytes).
+ */
+export function oversize(text: string, max: number): string | undefined {
+  if (text.length <= max && text.length * 3 <= max) return undefined
+  const bytes = Buffer.byteLength(text)
+  return bytes > max ? `record is ${bytes} bytes, limit ${max}` : undefined
+}
+
+/**
+ * A body sent as one JSON document that does not parse, but is really NDJSON (several
+ * documents, one per line): more than one line, and its first line is a JSON document.
+ */
+export function isNdjsonBody(text: string): boolean {
+  const trimmed = text.trim()
+  if (!trimmed.includes('\n')) return false
+  const first = trimmed.split('\n', 1)[0] ?? ''
+  try {
+    JSON.parse(first)
+    return true
+  } catch {
+    return false
+  }
+}

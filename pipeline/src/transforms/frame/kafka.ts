@@ -4,18 +4,18 @@
  * record is refused with its index and reason instead of travelling to the consumer. CSV rows
  * travel as `{"__watchfloor_csv": {column: cell}}` so the consumer decodes them as CSV.
  */
-import type { ErrorCode } from '../../errors.js'
-import { expandRecords } from '../../transforms/decode/index.js'
-import type { Framing } from '../../workers/task.js'
-import { parseCsv } from '../framing/csv.js'
-import { jsonErrorPosition, valueExceedsDepth } from '../framing/json.js'
-import { CSV_KEY, recordKey, type OutgoingRecord } from './kafka.js'
+import type { ErrorCode, RejectedRecord } from '../../errors.js'
+import { expandRecords } from '../decode/index.js'
+import { stableId } from '../detect/alerts.js'
+import type { Framing, FramedRecord } from './types.js'
+import { parseCsv } from './csv.js'
+import { isNdjsonBody, jsonErrorPosition, oversize, valueExceedsDepth } from './json.js'
 
 export interface FramedForKafka {
   records: OutgoingRecord[]
   /** Index of each record in the body's numbering (accepted and rejected share it). */
   indexOf: number[]
-  rejected: Array<{ index: number; line?: number; code: ErrorCode; reason: string; raw: string }>
+  rejected: RejectedRecord[]
   /** The whole body is unusable. */
   failure?: { code: ErrorCode; reason: string }
 }
@@ -24,7 +24,8 @@ export function frameForKafka(body: string, framing: Framing, limits: { maxRecor
   const out: FramedForKafka = { records: [], indexOf: [], rejected: [] }
   let index = 0
   const accept = (raw: string, value: unknown) => {
-    if (Buffer.byteLength(raw) > limits.maxRecordBytes) out.rejected.push({ index, code: 'RECORD_TOO_LARGE', reason: `record is ${Buffer.byteLength(raw)} bytes, limit ${limits.maxRecordBytes}`, raw: raw.slice(0, 65536) })
+    const tooLarge = oversize(raw, limits.maxRecordBytes)
+    if (tooLarge !== undefined) out.rejected.push({ index, code: 'RECORD_TOO_LARGE', reason: tooLarge, raw: raw.slice(0, 65536) })
     else if (value !== undefined && valueExceedsDepth(value, limits.maxDepth)) out.rejected.push({ index, code: 'RECORD_TOO_DEEP', reason: `nesting deeper than ${limits.maxDepth} levels`, raw })
     else if (value !== undefined && (typeof value !== 'object' || value === null)) out.rejected.push({ index, code: 'RECORD_NOT_OBJECT', reason: 'record is not a JSON object', raw })
     else {
@@ -65,7 +66,7 @@ export function frameForKafka(body: string, framing: Framing, limits: { maxRecor
       try {
         value = JSON.parse(body)
       } catch (err) {
-        if (body.trim().includes('\n')) {
+        if (isNdjsonBody(body)) {
           lines(body, true)
           break
         }
@@ -98,4 +99,56 @@ export function frameForKafka(body: string, framing: Framing, limits: { maxRecor
       break
   }
   return out
+}
+
+/** How a CSV row travels through Kafka: `{"__watchfloor_csv":{"column":"cell",...}}`. */
+export const CSV_KEY = '__watchfloor_csv'
+const CSV_PREFIX = `{"${CSV_KEY}":`
+
+/** Records of one message: a line each; JSON when it starts like JSON, else a text line. */
+export function frameMessage(value: string, topic: string, partition: number, offset: string): FramedRecord[] {
+  const out: FramedRecord[] = []
+  let line = 0
+  for (const raw of value.split('\n')) {
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    if (text.trim() === '') continue
+    const id = stableId(`kafka/${topic}/${partition}/${offset}/${line++}`)
+    const c = text.trimStart()[0]
+    if (text.startsWith(CSV_PREFIX)) {
+      // a CSV row produced by Watchfloor's HTTP ingest: its cells under the header's names
+      try {
+        const cells = (JSON.parse(text) as { [CSV_KEY]: Record<string, string> })[CSV_KEY]
+        if (typeof cells === 'object' && cells !== null) {
+          out.push({ kind: 'csv', raw: text, cells, id })
+          continue
+        }
+      } catch {
+        // not ours after all: decoded as JSON below
+      }
+    }
+    out.push({ kind: c === '{' || c === '[' ? 'json' : 'text', raw: text, id })
+  }
+  return out
+}
+
+/** Keys of records: the source IP, else the host, so an entity's events stay in one partition. */
+export function recordKey(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  const r = value as Record<string, unknown>
+  const pick = (...vs: unknown[]) => {
+    for (const v of vs) if (typeof v === 'string' && v !== '') return v
+    return undefined
+  }
+  const obj = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined)
+  return pick(
+    r.source_ip, r.src_ip, r.srcip, r['id.orig_h'], obj(r.id)?.orig_h, obj(r.source)?.ip, r.sourceIPAddress, r.IpAddress,
+    obj(r.data)?.srcip,
+    r.hostname, obj(r.host)?.name, typeof r.host === 'string' ? r.host : undefined, r.Hostname, r.Computer, obj(r.agent)?.name,
+  )
+}
+
+/** A record HTTP ingest hands to Kafka: its text (one message) and its key. */
+export interface OutgoingRecord {
+  raw: string
+  key: string | undefined
 }

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '@watchfloor/contracts'
-import { toClickHouseDateTime } from './time.js'
+import { toClickHouseDateTime } from '../../transforms/normalize/time.js'
 
 /** The flat ClickHouse row of the events table, one key per column, values in the column's type. */
 export type EventRow = {
@@ -135,4 +135,20 @@ export function eventToRow(event: CanonicalEvent, raw: string): EventRow {
     message: s(event.message),
     original: typeof raw === 'string' ? raw : '',
   }
+}
+
+/**
+ * The row as JSONEachRow with empty strings, zeros and empty arrays left out: the columns'
+ * defaults are the same values, and a typical record fills a fraction of the ~50 columns, so this
+ * halves the bytes the engine parses.
+ */
+export function eventRowJson(ev: CanonicalEvent, original: string): string {
+  const row = eventToRow(ev, original) as Record<string, unknown>
+  let out = '{'
+  for (const key in row) {
+    const v = row[key]
+    if (v === '' || v === 0 || v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue
+    out += (out.length > 1 ? ',"' : '"') + key + '":' + JSON.stringify(v)
+  }
+  return out + '}'
 }

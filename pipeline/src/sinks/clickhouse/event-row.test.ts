@@ -1,6 +1,6 @@
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { describe, expect, it } from 'vitest'
-import { eventToRow } from './row.js'
+import { eventToRow } from './event-row.js'
 
 const COLUMNS = [
   'event_id', 'timestamp', 'ingested_at', 'source', 'decoder', 'decode_status', 'decode_notes', 'event_kind', 'event_category',

@@ -4,16 +4,12 @@
  * it fire). The live pipeline and `watchfloor replay` both use it.
  */
 import { readFileSync } from 'node:fs'
-import type { TaskAlert, TaskSignal } from '../../workers/task.js'
-import { alertId } from './alerts.js'
-import { Correlator, silencedRefs, type CorrelationRule, type CorrelatorOptions, type Signal } from './sigma/correlation.js'
-import { listRuleFiles, loadText, type LoadResult } from './sigma/load.js'
+import { alertId } from '../detect/alerts.js'
+import { Correlator, silencedRefs, type CorrelationRule, type CorrelatorOptions, type Signal } from '../detect/sigma/correlation.js'
+import { listRuleFiles, loadText, type LoadResult } from '../detect/sigma/load.js'
+import type { AlertEntities, CorrelationAlert, TaskSignal } from '../detect/types.js'
 
-export interface CorrelationAlert extends TaskAlert {
-  /** Contributing events, oldest first; `eventId` is the first of them. */
-  eventIds: string[]
-  correlation: { type: string; groups: Record<string, string>; value: number }
-}
+export type { CorrelationAlert }
 
 /** A rule match's signal as a task result carries it: where it came from (record, event, time, entities). */
 export function taskSignal(s: Signal, at: Pick<TaskSignal, 'index' | 'eventId' | 'timestamp' | 'entities'>): TaskSignal {
@@ -38,7 +34,7 @@ export function loadCorrelations(dirs: readonly string[]): CorrelationRule[] {
 }
 
 export class StreamCorrelator {
-  private readonly correlator: Correlator<TaskAlert['entities']>
+  private readonly correlator: Correlator<AlertEntities>
   private readonly alertOfFire = new Map<string, string>()
   /** Correlations used only as a step of another correlation that does not `generate` them. */
   private readonly silenced: Set<string>

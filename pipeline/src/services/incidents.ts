@@ -1,0 +1,350 @@
+/**
+ * The incident service: the one writer of incidents outside the stream, and their reads.
+ *
+ * It owns the lifecycle state machine New -> In Progress -> Triaged -> Escalated -> Closed
+ * (closing needs a close reason, reopening a closed incident needs a reason), assignment,
+ * comments, analysts' triage submissions, merge and bulk changes. A change is applied to the
+ * pipeline's live incident while it is open for grouping (so the next versions carry it), else to
+ * the latest stored version; it is written as a new version and audited with before and after.
+ * Refusals are catalogued errors: INCIDENT_NOT_FOUND (404), INCIDENT_CHANGE_REFUSED (409),
+ * REQUEST_INVALID (400).
+ */
+import { CLOSE_REASONS, ContractError, parseIncident, type CloseReason, type Incident, type IncidentSeverity, type IncidentStatus, type StatusChange, type TriageSubmission } from '@watchfloor/contracts'
+import { WatchfloorError } from '../errors.js'
+import type { Store } from '../sinks/clickhouse/client.js'
+import { incidentRow } from '../sinks/clickhouse/rows.js'
+import { storedDocument } from '../sinks/clickhouse/values.js'
+import type { ComponentCounters } from '../telemetry/counters.js'
+import type { IncidentBuilder } from '../transforms/correlate/incidents.js'
+import type { TriageStage } from '../transforms/triage/stage.js'
+import type { AuditLog, ChangeContext } from './audit.js'
+
+/** Allowed transitions (to -> from which states). */
+export const ALLOWED: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
+  new: [],
+  in_progress: ['new', 'triaged', 'escalated', 'closed'],
+  triaged: ['new', 'in_progress', 'escalated'],
+  escalated: ['new', 'in_progress', 'triaged'],
+  closed: ['new', 'in_progress', 'triaged', 'escalated'],
+}
+
+/** Why the move is refused, or undefined when it is allowed. */
+export function checkTransition(from: IncidentStatus, to: IncidentStatus, reason: string | undefined, closeReason: CloseReason | undefined): string | undefined {
+  if (from === to) return `the incident is already ${to}`
+  if (!ALLOWED[to].includes(from)) return `${from} -> ${to} is not allowed (to ${to} from: ${ALLOWED[to].join(', ') || 'nowhere'})`
+  if (to === 'closed' && closeReason === undefined) return `closing needs a close_reason (${CLOSE_REASONS.join(', ')})`
+  if (from === 'closed' && (reason === undefined || reason.trim() === '')) return 'reopening a closed incident needs a reason'
+  return undefined
+}
+
+/** The seed systems' actions: reviewed = triaged, dismissed = closed as a false positive, escalated. */
+export const SEED_ACTIONS = ['reviewed', 'dismissed', 'escalated'] as const
+export type SeedAction = (typeof SEED_ACTIONS)[number]
+
+export function seedMove(action: SeedAction): { to: IncidentStatus; closeReason: CloseReason | undefined } {
+  if (action === 'reviewed') return { to: 'triaged', closeReason: undefined }
+  if (action === 'dismissed') return { to: 'closed', closeReason: 'false_positive' }
+  return { to: 'escalated', closeReason: undefined }
+}
+
+/** A lifecycle move as a request names it. */
+export interface StatusMove {
+  to: IncidentStatus
+  reason?: string
+  closeReason?: CloseReason
+  /** The audit log's action name (`status:closed`, `action:dismissed`, `bulk:status:triaged`...). */
+  action: string
+}
+
+export interface IncidentListQuery {
+  limit: number
+  offset: number
+  /** Upper case severity, or '' for any. */
+  severity: string
+  /** A lifecycle status or a seed status name, or '' for any. */
+  status: string
+  /** An address, or '' for any. */
+  sourceIp: string
+}
+
+/** An incident as the API shows it: the stored document with the table's columns on top. */
+export type IncidentView = Record<string, unknown> & { id: string }
+
+export interface RelatedIncident {
+  id: string
+  severity: string
+  status: string
+  title: string
+  last_seen: string
+  /** The entities it shares with the incident asked for. */
+  shared: string[]
+}
+
+export interface BulkResult {
+  id: string
+  ok: boolean
+  status?: string
+  error?: { code: string; message: string }
+}
+
+export interface IncidentService {
+  list(q: IncidentListQuery): Promise<{ incidents: IncidentView[]; total: number }>
+  /** One incident with the incidents that share an entity with it. Throws INCIDENT_NOT_FOUND. */
+  get(id: string): Promise<IncidentView & { related: RelatedIncident[] }>
+  /** The latest version of every incident, oldest first (KPIs and exports). */
+  all(): Promise<Incident[]>
+  move(ctx: ChangeContext, id: string, move: StatusMove): Promise<Incident>
+  /** Empty assignee: unassign. */
+  assign(ctx: ChangeContext, id: string, assignee: string): Promise<Incident>
+  comment(ctx: ChangeContext, id: string, text: string): Promise<Incident>
+  submitTriage(ctx: ChangeContext, id: string, triage: { verdict: CloseReason; severity: IncidentSeverity; accepted: boolean }): Promise<Incident>
+  /** The sources' alerts and entities join the target; the sources close as its duplicates. */
+  merge(ctx: ChangeContext, into: string, ids: readonly string[], reason?: string): Promise<Incident>
+  /** One move on many incidents, each checked and reported on its own. */
+  bulk(ctx: ChangeContext, ids: readonly string[], move: StatusMove): Promise<BulkResult[]>
+}
+
+interface Row {
+  incident_id: string
+  version: string
+  created_at: string
+  updated_at: string
+  first_seen: string
+  last_seen: string
+  status: string
+  severity: string
+  confidence: number
+  risk_score: number
+  title: string
+  threat_type: string
+  source_ip: string
+  attack_techniques: string[]
+  attack_tactics: string[]
+  alert_ids: string[]
+  alert_count: number
+  entities: string[]
+  doc: string
+}
+
+function view(r: Row): IncidentView {
+  let doc: Record<string, unknown> = {}
+  try {
+    const parsed: unknown = JSON.parse(r.doc)
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) doc = parsed as Record<string, unknown>
+  } catch {
+    // the columns below still describe it
+  }
+  return {
+    ...doc,
+    id: r.incident_id,
+    version: Number(r.version),
+    status: r.status,
+    severity: r.severity,
+    confidence: r.confidence,
+    risk_score: r.risk_score,
+    title: r.title,
+    threat_type: r.threat_type,
+    source_ip: r.source_ip,
+    attack_techniques: r.attack_techniques,
+    attack_tactics: r.attack_tactics,
+    alert_ids: r.alert_ids,
+    alert_count: r.alert_count,
+    first_seen: r.first_seen,
+    last_seen: r.last_seen,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  }
+}
+
+/** A change checked against the current incident: what to apply, or why not. */
+type Plan = { refused: string } | { apply: (i: Incident) => void; before: unknown; after: unknown }
+
+export class StoredIncidents implements IncidentService {
+  /** `invalid` counts stored incident documents that do not match the contract (skipped, never fatal). */
+  constructor(
+    private readonly store: Store,
+    private readonly live: IncidentBuilder,
+    private readonly triage: TriageStage,
+    private readonly audit: AuditLog,
+    private readonly invalid?: ComponentCounters,
+  ) {}
+
+  /** The stored documents that match the contract. */
+  private docs(rows: ReadonlyArray<{ doc: string }>): Incident[] {
+    const out: Incident[] = []
+    for (const r of rows) {
+      const inc = storedDocument(r.doc, parseIncident, this.invalid)
+      if (inc !== undefined) out.push(inc)
+    }
+    return out
+  }
+
+  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    return this.store.client.query({ query, query_params: params, format: 'JSONEachRow' }).then((r) => r.json<T>())
+  }
+
+  async list(q: IncidentListQuery): Promise<{ incidents: IncidentView[]; total: number }> {
+    const where = `({severity:String} = '' OR severity = {severity:String}) AND ({status:String} = '' OR status = {status:String}) AND ({source_ip:String} = '' OR source_ip = {source_ip:String})`
+    const params = { severity: q.severity, status: q.status, source_ip: q.sourceIp, limit: q.limit, offset: q.offset }
+    const [rows, count] = await Promise.all([
+      this.rows<Row>(`SELECT * FROM incidents FINAL WHERE ${where} ORDER BY last_seen DESC, incident_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, params),
+      this.rows<{ n: string }>(`SELECT count() AS n FROM incidents FINAL WHERE ${where}`, params),
+    ])
+    return { incidents: rows.map(view), total: Number(count[0]?.n ?? 0) }
+  }
+
+  async get(id: string): Promise<IncidentView & { related: RelatedIncident[] }> {
+    const row = (await this.rows<Row>('SELECT * FROM incidents FINAL WHERE incident_id = {id:String} LIMIT 1', { id }))[0]
+    if (row === undefined) throw notFound(id)
+    // related: other incidents that share an entity (source IP, user, host, destination IP)
+    const related =
+      row.entities.length === 0
+        ? []
+        : await this.rows<{ incident_id: string; severity: string; status: string; title: string; last_seen: string; entities: string[] }>(
+            'SELECT incident_id, severity, status, title, last_seen, entities FROM incidents FINAL WHERE hasAny(entities, {entities:Array(String)}) AND incident_id != {id:String} ORDER BY last_seen DESC LIMIT 10',
+            { entities: row.entities, id },
+          )
+    return {
+      ...view(row),
+      related: related.map((r) => ({ id: r.incident_id, severity: r.severity, status: r.status, title: r.title, last_seen: r.last_seen, shared: r.entities.filter((e) => row.entities.includes(e)) })),
+    }
+  }
+
+  async all(): Promise<Incident[]> {
+    return this.docs(await this.rows<{ doc: string }>('SELECT doc FROM incidents FINAL ORDER BY first_seen', {}))
+  }
+
+  /** The incident as it is now: the pipeline's live copy while open, else the latest stored version. */
+  private async current(id: string): Promise<Incident | undefined> {
+    const live = this.live.get(id)
+    if (live !== undefined) return live
+    const row = (await this.rows<{ doc: string }>('SELECT doc FROM incidents FINAL WHERE incident_id = {id:String} LIMIT 1', { id }))[0]
+    if (row === undefined) return undefined
+    try {
+      return parseIncident(row.doc)
+    } catch (err) {
+      if (!(err instanceof ContractError)) throw err
+      this.invalid?.drop('contract_invalid')
+      throw new WatchfloorError('CONTRACT_INVALID', `incident ${id}: ${err.message}`)
+    }
+  }
+
+  private async write(inc: Incident): Promise<void> {
+    await this.store.insertJsonRows('incidents', JSON.stringify(incidentRow(inc, new Date().toISOString())) + '\n', {})
+  }
+
+  /** One change to one incident: checked by `plan`, applied, written as a new version, audited. */
+  private async mutate(ctx: ChangeContext, id: string, action: string, plan: (inc: Incident) => Plan): Promise<Incident> {
+    const inc = await this.current(id)
+    if (inc === undefined) throw notFound(id)
+    const p = plan(inc)
+    if ('refused' in p) throw new WatchfloorError('INCIDENT_CHANGE_REFUSED', p.refused)
+    const updated = this.live.update(id, p.apply) ?? (p.apply(inc), inc)
+    await this.write(updated)
+    await this.audit.record({ requestId: ctx.requestId, who: ctx.who, action, target: `incident:${id}`, before: p.before, after: p.after })
+    return updated
+  }
+
+  private statusPlan(ctx: ChangeContext, m: StatusMove): (inc: Incident) => Plan {
+    return (inc) => {
+      const from = inc.status
+      const refused = checkTransition(from, m.to, m.reason, m.closeReason)
+      if (refused !== undefined) return { refused }
+      const entry: StatusChange = { at: new Date().toISOString(), by: ctx.who.actor, from, to: m.to }
+      if (m.reason !== undefined && m.reason !== '') entry.reason = m.reason
+      if (m.closeReason !== undefined) entry.close_reason = m.closeReason
+      return {
+        apply: (i) => {
+          i.status = m.to
+          i.status_history = [...(i.status_history ?? []), entry]
+          if (m.to === 'closed' && m.closeReason !== undefined) i.close_reason = m.closeReason
+          else delete i.close_reason
+        },
+        before: { status: from },
+        after: { status: m.to, ...(m.closeReason ? { close_reason: m.closeReason } : {}), ...(m.reason ? { reason: m.reason } : {}) },
+      }
+    }
+  }
+
+  move(ctx: ChangeContext, id: string, m: StatusMove): Promise<Incident> {
+    return this.mutate(ctx, id, m.action, this.statusPlan(ctx, m))
+  }
+
+  assign(ctx: ChangeContext, id: string, assignee: string): Promise<Incident> {
+    return this.mutate(ctx, id, 'assign', (inc) => ({
+      apply: (i) => {
+        if (assignee === '') delete i.assignee
+        else i.assignee = assignee
+      },
+      before: { assignee: inc.assignee ?? null },
+      after: { assignee: assignee || null },
+    }))
+  }
+
+  comment(ctx: ChangeContext, id: string, text: string): Promise<Incident> {
+    const comment = { at: new Date().toISOString(), by: ctx.who.actor, text }
+    return this.mutate(ctx, id, 'comment', () => ({ apply: (i) => void (i.comments = [...(i.comments ?? []), comment]), before: null, after: { comment: text } }))
+  }
+
+  submitTriage(ctx: ChangeContext, id: string, t: { verdict: CloseReason; severity: IncidentSeverity; accepted: boolean }): Promise<Incident> {
+    return this.mutate(ctx, id, 'triage', (inc) => {
+      const v = inc.verdict
+      const sub: TriageSubmission = { at: new Date().toISOString(), by: ctx.who.actor, verdict: t.verdict, severity: t.severity, ai: { verdict: v.auto_escalate ? 'escalate' : 'review', severity: v.severity, threat_type: v.threat_type, auto_escalate: v.auto_escalate, triager: v.triager }, accepted: t.accepted }
+      return { apply: (i) => void (i.triage_submissions = [...(i.triage_submissions ?? []), sub]), before: null, after: sub }
+    })
+  }
+
+  async merge(ctx: ChangeContext, into: string, requested: readonly string[], reason?: string): Promise<Incident> {
+    const ids = [...new Set(requested)].filter((id) => id !== into)
+    if (ids.length === 0) throw new WatchfloorError('REQUEST_INVALID', 'name at least one incident other than the target')
+    const target = await this.current(into)
+    if (target === undefined) throw notFound(into)
+    if (target.status === 'closed') throw new WatchfloorError('INCIDENT_CHANGE_REFUSED', 'reopen the target incident before merging into it')
+    const sources: Incident[] = []
+    for (const id of ids) {
+      const s = await this.current(id)
+      if (s === undefined) throw notFound(id)
+      if (s.status === 'closed') throw new WatchfloorError('INCIDENT_CHANGE_REFUSED', `incident ${id} is closed`)
+      sources.push(structuredClone(s))
+    }
+    if (this.live.get(into) === undefined) this.live.restore([target]) // open it again to take the merged alerts
+    const merged = this.live.merge(into, sources)
+    if (merged === undefined) throw notFound(into)
+    this.triage.retriage([merged])
+    await this.write(merged)
+    await this.audit.record({ requestId: ctx.requestId, who: ctx.who, action: 'merge', target: `incident:${into}`, before: { alert_count: target.alert_count - sources.reduce((n, s) => n + s.alert_count, 0) }, after: { merged: ids, alert_count: merged.alert_count } })
+    // the sources were checked above; one changed meanwhile (closed by another analyst) stays as it is
+    await this.bulk(ctx, ids, { to: 'closed', reason: reason ?? `merged into ${into}`, closeReason: 'duplicate', action: 'merged-into' })
+    return merged
+  }
+
+  async bulk(ctx: ChangeContext, ids: readonly string[], m: StatusMove): Promise<BulkResult[]> {
+    const results: BulkResult[] = []
+    for (const id of [...new Set(ids)]) {
+      try {
+        const inc = await this.move(ctx, id, m)
+        results.push({ id, ok: true, status: inc.status })
+      } catch (err) {
+        if (!(err instanceof WatchfloorError)) throw err
+        results.push({ id, ok: false, error: { code: err.code, message: err.message } })
+      }
+    }
+    return results
+  }
+
+  /**
+   * Reopens the incidents a previous run left active within `windowMs` of the latest one (and
+   * not closed), so alerts after a restart join them. Returns how many.
+   */
+  async restoreOpen(windowMs: number): Promise<number> {
+    const rows = await this.rows<{ doc: string }>(
+      "SELECT doc FROM incidents FINAL WHERE status NOT IN ('closed', 'dismissed') AND last_seen >= (SELECT max(last_seen) FROM incidents) - toIntervalSecond({sec:UInt32}) ORDER BY last_seen LIMIT 20000",
+      { sec: Math.ceil(windowMs / 1000) },
+    )
+    return this.live.restore(this.docs(rows))
+  }
+}
+
+function notFound(id: string): WatchfloorError {
+  return new WatchfloorError('INCIDENT_NOT_FOUND', `no incident with id ${id}`)
+}

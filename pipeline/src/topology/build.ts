@@ -1,0 +1,156 @@
+/**
+ * The builder: the one place the validated config becomes the graph (as Vector's
+ * `topology/builder.rs`). Sources -> pipeline (worker pool, main-thread stages) -> storage and the
+ * other sinks; then the narrow services the API is given. Nothing else constructs components.
+ */
+import type { Config } from '../config/schema.js'
+import type { Store } from '../sinks/clickhouse/client.js'
+import { ClickHouseProfiles, ProfileSink } from '../sinks/clickhouse/profiles.js'
+import { KafkaDeadLetterTopic } from '../sinks/dead-letter/topic.js'
+import { KafkaProducer } from '../sinks/kafka/producer.js'
+import { HttpSource } from '../sources/http/http.js'
+import { KafkaSource } from '../sources/kafka/kafka.js'
+import type { Source } from '../sources/types.js'
+import { ClickHouseAuditLog } from '../services/audit.js'
+import { ComponentHealthCheck, bufferProbe, ingestProbe, storeProbe, workersProbe, type Probe } from '../services/health.js'
+import { StoredIncidents } from '../services/incidents.js'
+import type { Services } from '../services/index.js'
+import { LiveProfiles } from '../services/profiles.js'
+import { StoreStats } from '../services/stats.js'
+import { TokenStore } from '../services/tokens.js'
+import type { Log } from '../telemetry/log.js'
+import { Telemetry } from '../telemetry/counters.js'
+import type { RuleStats } from '../transforms/detect/types.js'
+import { createTransformPool } from '../workers/pool.js'
+import { makeTask } from '../workers/task.js'
+import { KafkaIngest } from './kafka-ingest.js'
+import { Pipeline } from './pipeline.js'
+import { Stages } from './stages.js'
+import { Storage } from './storage.js'
+
+/** What `start` did, for the start-up log. */
+export interface StartReport {
+  /** Rows a previous run acknowledged but had not stored, stored now from the disk buffer. */
+  replayed: number
+  /** Incidents a previous run left open, open again for grouping. */
+  reopened: number
+  rules: RuleStats | undefined
+  ruleDirs: readonly string[]
+  intel: { files: readonly string[]; entries: number; errors: ReadonlyArray<{ file: string; line: number; reason: string }> }
+  /** On the first start only: the admin token created then (in this file, mode 0600). */
+  adminToken?: { file: string; token: string }
+}
+
+export interface Topology {
+  readonly services: Services
+  /** Opens storage, reopens incidents, compiles the rules in every worker, loads tokens, starts the HTTP source. */
+  start(): Promise<StartReport>
+  /** Starts the Kafka source (when configured) in the background, retrying while the broker is unreachable. */
+  startKafka(log: Log): void
+  /** Resolves true once the disk buffer is empty (every acknowledged row stored), false after the timeout. */
+  flushed(timeoutMs: number): Promise<boolean>
+  /** Graceful stop: sources stop, work in flight is stored, profiles flushed, sinks and workers closed. True when nothing was left behind. */
+  stop(): Promise<boolean>
+}
+
+export function buildTopology(config: Readonly<Config>, store: Store, telemetry = new Telemetry()): Topology {
+  const pool = createTransformPool(config)
+  const stored = telemetry.component('clickhouse_documents', 'source')
+  const stages = new Stages(config, { persistence: new ClickHouseProfiles(store, stored) })
+  const storage = new Storage(config, store, telemetry)
+  const pipeline = new Pipeline(config, telemetry, pool, stages, storage)
+  const profileSink = stages.profiles ? new ProfileSink(stages.profiles, config.profile.flushMs, telemetry.component('clickhouse_profiles', 'sink')) : undefined
+
+  telemetry.gauge('correlation_groups', 'Correlation windows (rule x group-by values) held in memory.', () => stages.correlator?.groups ?? 0)
+  telemetry.gauge('profiles_in_memory', 'Entity profiles held in memory.', () => stages.profiles?.size ?? 0)
+  telemetry.gauge('incidents_open', 'Incidents open for grouping (their window has not passed).', () => stages.incidents.openCount)
+  telemetry.gauge('worker_threads', 'Transform worker threads.', () => pool.threads)
+  telemetry.gauge('worker_queue_tasks', 'Tasks waiting for a worker.', () => pool.queueSize)
+  telemetry.gauge('worker_utilization', 'Share of time workers were busy since start (0-1).', () => Math.round(pool.utilization * 1000) / 1000)
+
+  // Sources: HTTP always; with Kafka configured, HTTP produces to the input topic and the consumer feeds the pipeline.
+  const kafkaOn = config.kafka.brokers.length > 0
+  const producer = kafkaOn ? new KafkaProducer(config) : undefined
+  const http = new HttpSource(telemetry.component('http', 'source'))
+  const kafkaSource = kafkaOn && config.kafka.consume ? new KafkaSource(config, telemetry, new KafkaDeadLetterTopic(config)) : undefined
+  const sources: Source[] = kafkaSource ? [http, kafkaSource] : [http]
+
+  let ruleStats: RuleStats | undefined
+  const audit = new ClickHouseAuditLog(store)
+  const incidents = new StoredIncidents(store, stages.incidents, stages.triage, audit, stored)
+  const tokens = new TokenStore(store)
+  const probes: Record<string, Probe> = { clickhouse: storeProbe(store), workers: workersProbe(pool, config), buffer: bufferProbe(storage), ingest: ingestProbe(pipeline, config) }
+  const services: Services = {
+    ingest: http,
+    incidents,
+    profiles: new LiveProfiles(stages.profiles),
+    health: new ComponentHealthCheck(probes),
+    stats: new StoreStats(store, telemetry, {
+      ruleStats: () => ruleStats,
+      ruleDirs: pool.settings.ruleDirs,
+      correlationGroups: () => stages.correlator?.groups ?? 0,
+      decodeTotals: () => pipeline.decodeTotals(),
+      ...(kafkaSource ? { kafka: () => kafkaSource.status() } : {}),
+    }),
+    audit,
+    tokens,
+  }
+
+  /** Compiles the Sigma rules in every worker before traffic arrives; compile failures are reported, never fatal. */
+  const warmUp = async (): Promise<RuleStats | undefined> => {
+    if (pool.settings.ruleDirs.length === 0) return undefined
+    const probe = makeTask(config).probe('warmup', true)
+    const results = await Promise.all(Array.from({ length: pool.threads || config.pipeline.workers }, () => pool.run(probe)))
+    for (const r of results) if (r.ok && r.ruleStats) ruleStats = r.ruleStats
+    return ruleStats
+  }
+
+  let kafkaStopped = false
+  let stopping: Promise<boolean> | undefined
+  return {
+    services,
+    async start() {
+      const replayed = storage.open()
+      profileSink?.start()
+      const reopened = await incidents.restoreOpen(config.incident.windowMs)
+      const rules = await warmUp()
+      await tokens.load()
+      const adminToken = await tokens.bootstrap(config.dataDir)
+      await http.start(producer ? new KafkaIngest(config, producer, pipeline, telemetry) : pipeline)
+      const intel = stages.intel
+      return { replayed, reopened, rules, ruleDirs: pool.settings.ruleDirs, intel: { files: config.incident.threatIntelFiles, entries: intel.entries, errors: intel.errors }, ...(adminToken ? { adminToken } : {}) }
+    },
+    startKafka(log) {
+      if (kafkaSource === undefined) return
+      const run = async (): Promise<void> => {
+        // Keep trying in the background while the broker is unreachable; ingest over HTTP still answers.
+        while (!kafkaStopped) {
+          try {
+            await kafkaSource.start(pipeline)
+            log.info({ brokers: config.kafka.brokers, topics: config.kafka.topics, group: config.kafka.groupId }, 'consuming from Kafka')
+            return
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'Kafka consumer could not start; retrying in 5 s')
+            await new Promise((r) => setTimeout(r, 5000))
+          }
+        }
+      }
+      void run()
+    },
+    flushed: (timeoutMs) => storage.flushed(timeoutMs),
+    stop() {
+      return (stopping ??= (async () => {
+        kafkaStopped = true
+        // the batch in progress finishes and is committed, then HTTP refuses new work
+        await Promise.all(sources.map((s) => s.stop().catch(() => undefined)))
+        const deadline = Date.now() + config.shutdownTimeoutMs
+        const drained = await pipeline.drain(config.shutdownTimeoutMs)
+        const stored = await storage.close(Math.max(0, deadline - Date.now()))
+        await profileSink?.close()
+        await pool.destroy()
+        await producer?.close().catch(() => undefined)
+        return drained && stored
+      })())
+    },
+  }
+}
