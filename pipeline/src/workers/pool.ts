@@ -7,6 +7,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import type { Config } from '../config/schema.js'
+import { checkResult } from './result.js'
 import { workerSettings, type TransformFailure, type TransformResult, type TransformTask, type WorkerSettings } from './task.js'
 
 /** The compiled transform worker, whether this module runs from src (tests) or dist. */
@@ -18,7 +19,7 @@ export function transformWorkerFile(): string {
   throw new Error(`worker entry not found at ${here} or ${dist}: run \`npm run build\``)
 }
 
-/** The pool as the pipeline uses it: typed tasks in, typed results out. */
+/** The pool as the pipeline uses it: typed tasks in, results checked against their schema out (a ContractError rejects the run). */
 export interface TransformPool {
   run(task: TransformTask): Promise<TransformResult | TransformFailure>
   readonly threads: number
@@ -46,7 +47,7 @@ export function createTransformPool(config: Pick<Config, 'pipeline' | 'ingest' |
     resourceLimits: { maxYoungGenerationSizeMb: config.pipeline.workerYoungGenerationMb },
   })
   return {
-    run: (task) => pool.run(task) as Promise<TransformResult | TransformFailure>,
+    run: async (task) => checkResult(await pool.run(task)),
     get threads() {
       return pool.threads.length
     },
