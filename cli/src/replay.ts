@@ -12,11 +12,36 @@
  */
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
-import { SEVERITY_RANK, Stages, createTransformPool, loadConfig, makeTask, readRecords, stableId, type FileRecord, type FramedRecord, type Severity, type TransformResult, type TransformFailure } from '@watchfloor/pipeline'
+import { FileSource, SEVERITY_RANK, Stages, createTransformPool, fileRecordId, loadConfig, makeTask, type FileRecord, type IngestOutcome, type IngestRequest, type Severity, type SourceOutput, type TransformPool, type TransformResult } from '@watchfloor/pipeline'
 import type { Incident } from '@watchfloor/contracts'
 
-function emptyResult(): TransformResult {
-  return { ok: true, records: 0, rows: new Uint8Array(0), ids: [], errors: [], decoders: {}, statuses: {}, alerts: [], signals: [], profiles: [] }
+/**
+ * Replay's output: each batch of the file source runs through the worker pool as one task (no
+ * storage rows) and its result is kept by batch number; the stages then run over the results in
+ * input order. The ingest time is fixed: the output must not depend on when the replay ran.
+ */
+class ReplayOutput implements SourceOutput {
+  readonly results: TransformResult[] = []
+  readonly stopping = false
+
+  constructor(
+    private readonly pool: TransformPool,
+    private readonly tasks: ReturnType<typeof makeTask>,
+  ) {}
+
+  async ingest(req: IngestRequest): Promise<IngestOutcome> {
+    const batch = Number(/^file\/(\d+)$/.exec(req.requestId)?.[1])
+    const split = this.tasks.split({ framing: 'records', records: req.records ?? [], source: req.source, ingested: '1970-01-01T00:00:00.000Z', skipRows: true })
+    if (!Number.isInteger(batch) || split.length !== 1) throw new Error(`replay: unexpected batch ${req.requestId} (${split.length} tasks)`)
+    const res = await this.pool.run(split[0]!)
+    if (!res.ok) throw new Error(`replay batch failed: ${res.code} ${res.reason}`)
+    this.results[batch] = res
+    return { accepted: res.ids.length, rejected: res.errors.length, ids: res.ids, errors: res.errors.map(({ raw: _raw, ...e }) => e) }
+  }
+
+  async deadLetters(): Promise<void> {
+    // replay keeps refused records in records.ndjson (decode_error), not in a store
+  }
 }
 
 interface Args {
@@ -39,11 +64,6 @@ function parseArgs(argv: string[]): Args | string {
   return args
 }
 
-/** A UUID-shaped id that is the same for the same input and record number. */
-export function replayId(input: string, line: number): string {
-  return stableId(`${input}\u0000${line}`)
-}
-
 function progress(done: number, total: number): void {
   if (!process.stderr.isTTY) return
   const width = 30
@@ -58,41 +78,25 @@ export async function replay(argv: string[]): Promise<number> {
     process.stderr.write(`watchfloor replay: ${args}\nusage: watchfloor replay --out DIR [--rules DIR ...] INPUT...\n`)
     return 2
   }
-  const { records, problems } = await readRecords(args.inputs)
-  for (const p of problems) process.stderr.write(`watchfloor replay: ${p.input}: ${p.reason}\n`)
   mkdirSync(args.out, { recursive: true })
-
   const config = loadConfig({ overrides: args.rules.length > 0 ? { detect: { sigmaRulesDirs: args.rules.map((d) => path.resolve(d)) } } : {} })
   const pool = createTransformPool(config)
   const dirs = pool.settings.ruleDirs
-  const tasks = makeTask(config)
-  // Fixed ingest time: the output must not depend on when the replay ran.
-  const ingested = '1970-01-01T00:00:00.000Z'
-  const batches: FileRecord[][] = []
-  // batches of PIPELINE_BATCH_RECORDS, as tasks are cut live: each batch is one task
+  // The file source delivers batches of PIPELINE_BATCH_RECORDS, a few per worker in flight (the
+  // framed copies of the records exist only for those); each batch is one task.
   const perTask = config.pipeline.batchRecords
-  for (let i = 0; i < records.length; i += perTask) batches.push(records.slice(i, i + perTask))
-  let done = 0
-  progress(0, records.length)
-  // A few tasks per worker in flight: the framed copies of the records exist only for those.
-  const results: Array<TransformResult | TransformFailure> = new Array(batches.length)
-  let next = 0
-  const runner = async () => {
-    for (let b = next++; b < batches.length; b = next++) {
-      const batch = batches[b]!
-      const framed: FramedRecord[] = batch.map((r) => {
-        const f: FramedRecord = { kind: r.kind, raw: r.raw, id: replayId(r.input, r.line) }
-        if (r.cells) f.cells = r.cells
-        return f
-      })
-      const [task] = tasks.split({ framing: 'records', records: framed, source: 'file', ingested, skipRows: true })
-      results[b] = task === undefined ? emptyResult() : await pool.run(task)
-      done += batch.length
-      progress(done, records.length)
-    }
+  const source = new FileSource(args.inputs, { batchRecords: perTask, inFlight: Math.max(2, config.pipeline.workers * 2), progress })
+  const output = new ReplayOutput(pool, makeTask(config))
+  try {
+    await source.start(output)
+  } finally {
+    await pool.destroy()
   }
-  await Promise.all(Array.from({ length: Math.max(2, config.pipeline.workers * 2) }, runner))
-  await pool.destroy()
+  const { records, problems } = source
+  for (const p of problems) process.stderr.write(`watchfloor replay: ${p.input}: ${p.reason}\n`)
+  const results = output.results
+  const batches: FileRecord[][] = []
+  for (let i = 0; i < records.length; i += perTask) batches.push(records.slice(i, i + perTask))
 
   // Alerts are collected first: a correlation alert fires on the last event of a burst but lists
   // (and is listed by) every record that made it fire, including records of earlier batches; an
@@ -122,7 +126,6 @@ export async function replay(argv: string[]): Promise<number> {
   for (let b = 0; b < batches.length; b++) {
     const res = results[b]!
     const batch = batches[b]!
-    if (!res.ok) throw new Error(`replay batch failed: ${res.code} ${res.reason}`)
     for (const e of res.errors) failures[e.code] = (failures[e.code] ?? 0) + 1
     accepted += batch.length - res.errors.length
     res.alerts.sort((x, y) => x.index - y.index || x.rule.id.localeCompare(y.rule.id))
@@ -182,7 +185,7 @@ export async function replay(argv: string[]): Promise<number> {
   const out = createWriteStream(path.join(args.out, 'records.ndjson'))
   base = 0
   for (let b = 0; b < batches.length; b++) {
-    const res = results[b]! as TransformResult
+    const res = results[b]!
     const batch = batches[b]!
     const errors = new Map(res.errors.map((e) => [e.index, e]))
     let lines = ''
@@ -192,7 +195,7 @@ export async function replay(argv: string[]): Promise<number> {
       const inc = recordIncident.get(base + i)
       const line: Record<string, unknown> = { input: r.input, line: r.line, severity: recordSeverity.get(base + i) ?? 'NONE', risk_score: inc?.risk_score ?? 0, alert_ids: alertIdsOf.get(base + i) ?? [], incident_id: inc?.id ?? null }
       if (err) line.decode_error = { code: err.code, reason: err.reason }
-      else line.event_id = replayId(r.input, r.line)
+      else line.event_id = fileRecordId(r.input, r.line)
       lines += JSON.stringify(line) + '\n'
     }
     if (!out.write(lines)) await new Promise<void>((r) => out.once('drain', () => r()))

@@ -23,6 +23,8 @@ export { makeTask, workerSettings, type FramedRecord, type Framing, type Transfo
 export { Stages, type StagesOptions } from './topology/stages.js'
 export type { StageBatch, Stage } from './transforms/stage.js'
 export * from './sources/file/read.js'
+export { FileSource, fileRecordId, type FileSourceOptions } from './sources/file/file.js'
+export type { IngestOutcome, IngestRecordError, IngestRequest, Source, SourceOutput } from './sources/types.js'
 export { openStore, type Store, type RowFormat } from './sinks/clickhouse/client.js'
 export { migrate } from './sinks/clickhouse/migrate.js'
 export { ClickHouseProfiles } from './sinks/clickhouse/profiles.js'
