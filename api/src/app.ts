@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { createHash, randomUUID } from 'node:crypto'
+import { LegacyIngestRecordSchema } from '@watchfloor/contracts'
 import { WatchfloorError, dropReason, errorBody, type Config, type ErrorCode, type Services } from '@watchfloor/pipeline'
 import ingestRoutes from './routes/ingest.js'
 import healthRoutes from './routes/health.js'
@@ -116,7 +117,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.status(500).send(errorBody('INTERNAL'))
   })
 
+  // the record shape existing producers send (any other field is kept too), listed in the API docs
+  app.addSchema({ ...LegacyIngestRecordSchema, $id: 'LegacyIngestRecord' })
   await app.register(swagger, {
+    // shared schemas appear in the docs under their own names
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       info: { title: 'Watchfloor API', version: '0.1.0', description: 'Streaming SOC triage: ingest, incidents, pipeline health.' },
       tags: [

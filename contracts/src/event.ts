@@ -142,20 +142,11 @@ export const CanonicalEventSchema = Type.Object({
 })
 export type CanonicalEvent = Static<typeof CanonicalEventSchema>
 
-/** A record after framing, before decoding: the parsed value and its exact raw text. */
-export const RawRecordSchema = Type.Object({
-  /** Parsed JSON value, a CSV row as an object of header -> cell, or a text line (string). */
-  value: Type.Unknown(),
-  /** The record's raw text as received (JSON text, CSV line, or text line). */
-  raw: Type.String(),
-})
-export type RawRecord = Static<typeof RawRecordSchema>
-
 /** Per-record rejection, reported to the producer and kept in the dead-letter table. */
 export const RecordErrorSchema = Type.Object({
-  /** 0-based index of the record in the request (or the file). */
-  index: Type.Number(),
-  code: Type.String(),
+  index: Type.Integer({ description: '0-based record index in the body' }),
+  line: Type.Optional(Type.Integer({ description: '1-based line (line-framed bodies)' })),
+  code: Type.String({ description: 'error code from the catalogue' }),
   reason: Type.String(),
 })
 export type RecordError = Static<typeof RecordErrorSchema>

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { RecordErrorSchema } from './event.js'
 
 /**
  * The seed systems' ingest shape: existing producers send exactly this and must keep working.
@@ -19,11 +20,15 @@ export const LegacyIngestRecordSchema = Type.Intersect([
 ])
 export type LegacyIngestRecord = Static<typeof LegacyIngestRecordSchema>
 
-/** Body of a 202 (all accepted) or 400 (some or all rejected) answer of `POST /api/ingest`. */
+/**
+ * Body of a 202 (all accepted) or 400 (some or all rejected) answer of `POST /api/ingest`; `error`
+ * when the body as a whole is unusable (empty, malformed JSON).
+ */
 export const IngestResponseSchema = Type.Object({
-  accepted: Type.Number(),
-  rejected: Type.Number(),
-  ids: Type.Array(Type.String()),
-  errors: Type.Array(Type.Object({ index: Type.Number(), code: Type.String(), reason: Type.String() })),
+  accepted: Type.Integer({ description: 'Records stored' }),
+  rejected: Type.Integer({ description: 'Records refused (kept in the dead-letter table)' }),
+  ids: Type.Array(Type.String(), { description: 'Event ids of the stored records, in input order' }),
+  errors: Type.Array(RecordErrorSchema),
+  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
 })
 export type IngestResponse = Static<typeof IngestResponseSchema>

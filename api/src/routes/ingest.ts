@@ -5,24 +5,9 @@
  * (the pipeline's ingest service) decides; this route only hands it the raw body.
  */
 import type { FastifyPluginAsync } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { IngestResponseSchema } from '@watchfloor/contracts'
 import { INGEST_CONTENT_TYPES } from '@watchfloor/pipeline'
 import { ErrorBody } from './schemas.js'
-
-const IngestBody = Type.Object({
-  accepted: Type.Integer({ description: 'Records stored' }),
-  rejected: Type.Integer({ description: 'Records refused (kept in the dead-letter table)' }),
-  ids: Type.Array(Type.String(), { description: 'Event ids of the stored records, in input order' }),
-  errors: Type.Array(
-    Type.Object({
-      index: Type.Integer({ description: '0-based record index in the body' }),
-      line: Type.Optional(Type.Integer({ description: '1-based line (line-framed bodies)' })),
-      code: Type.String(),
-      reason: Type.String(),
-    }),
-  ),
-  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
-})
 
 const ingestRoutes: FastifyPluginAsync = async (app) => {
   const { config, services } = app.deps
@@ -37,11 +22,11 @@ const ingestRoutes: FastifyPluginAsync = async (app) => {
         tags: ['ingest'],
         summary: 'Ingest events',
         description:
-          'Body: one JSON object (e.g. the legacy shape timestamp, event_type, source_ip, dest_ip, username, hostname, raw_log), a JSON array, NDJSON (application/x-ndjson), CSV with a header row (text/csv) or text lines (text/plain: syslog, auditd). ' +
+          'Body: one JSON object (e.g. the seed systems\' shape, `LegacyIngestRecord` in the schemas below), a JSON array, NDJSON (application/x-ndjson), CSV with a header row (text/csv) or text lines (text/plain: syslog, auditd). ' +
           'Formats are detected per record (ECS/Logstash/Beats/Vector, Windows/Sysmon flat or evtx_dump nested, Wazuh, Suricata EVE, Zeek, CloudTrail). ' +
           '202 after the records are durably stored; 400 lists rejected records by index (the others are stored); 413 over INGEST_MAX_BODY_BYTES; 503 with Retry-After when saturated.',
         consumes: [...INGEST_CONTENT_TYPES],
-        response: { 202: IngestBody, 400: IngestBody, 413: ErrorBody, 415: ErrorBody, 503: ErrorBody },
+        response: { 202: IngestResponseSchema, 400: IngestResponseSchema, 413: ErrorBody, 415: ErrorBody, 503: ErrorBody },
       },
     },
     async (req, reply) => {

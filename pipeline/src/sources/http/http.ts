@@ -7,7 +7,8 @@
 import { WatchfloorError, dropReason, type ErrorCode } from '../../errors.js'
 import type { ComponentCounters } from '../../telemetry/counters.js'
 import type { Framing } from '../../transforms/frame/types.js'
-import type { IngestRecordError, Source, SourceOutput } from '../types.js'
+import type { IngestResponse } from '@watchfloor/contracts'
+import type { Source, SourceOutput } from '../types.js'
 
 const JSON_TYPES = new Set(['application/json', 'text/json'])
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonlines', 'application/x-jsonlines', 'application/json-lines', 'application/jsonl'])
@@ -30,7 +31,7 @@ export function framingFor(contentType: string | undefined, body: string): Frami
 /** What ingest answers: 202 when every record is stored, 400 with the refused ones (the others are stored). */
 export interface IngestAnswer {
   status: 202 | 400
-  body: { accepted: number; rejected: number; ids: string[]; errors: IngestRecordError[]; error?: { code: ErrorCode; message: string } }
+  body: IngestResponse
 }
 
 /** The service the API's ingest route uses. */
