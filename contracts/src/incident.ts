@@ -86,6 +86,52 @@ export const TriageSubmissionSchema = Type.Object({
 })
 export type TriageSubmission = Static<typeof TriageSubmissionSchema>
 
+/** What an LLM may suggest an incident is: the close reasons that are a verdict on it. */
+export const SUGGESTED_DISPOSITIONS = ['true_positive', 'benign_positive', 'false_positive'] as const
+export const SuggestedDispositionSchema = literalUnion(SUGGESTED_DISPOSITIONS)
+export type SuggestedDisposition = Static<typeof SuggestedDispositionSchema>
+
+/** The verdict an LLM returns: validated against this schema (strict JSON schema output where the server supports it). */
+export const SuggestedVerdictSchema = Type.Object(
+  {
+    disposition: SuggestedDispositionSchema,
+    severity: IncidentSeveritySchema,
+    confidence: Type.Integer({ minimum: 0, maximum: 100 }),
+    threat_type: Type.String({ maxLength: 64 }),
+    analysis: Type.String({ maxLength: 2000 }),
+    recommendations: Type.Array(Type.String({ maxLength: 300 }), { maxItems: 8 }),
+  },
+  { additionalProperties: false },
+)
+export type SuggestedVerdict = Static<typeof SuggestedVerdictSchema>
+
+/**
+ * An LLM's second opinion on an incident: pending while the call runs, then ready (with the
+ * verdict and how it was obtained) or failed (with the reason; the heuristic verdict stands).
+ * It never changes the incident's status or severity by itself: the analyst decides.
+ */
+export const SuggestionSchema = Type.Object({
+  status: literalUnion(['pending', 'ready', 'failed']),
+  /** `auto` (the gray zone of the heuristic verdict) or the analyst who asked. */
+  requested_by: Type.String(),
+  requested_at: Type.String(),
+  completed_at: Type.Optional(Type.String()),
+  verdict: Type.Optional(SuggestedVerdictSchema),
+  model: Type.Optional(Type.String()),
+  prompt_version: Type.Optional(Type.String()),
+  tokens: Type.Optional(Type.Object({ prompt: Type.Number(), completion: Type.Number() })),
+  latency_ms: Type.Optional(Type.Number()),
+  /** What the model was shown besides the incident: similar incidents and entity profiles. */
+  context: Type.Optional(Type.Object({ similar: Type.Array(Type.String()), profiles: Type.Array(Type.String()) })),
+  /** How the output was obtained: a strict JSON schema, JSON mode plus validation, one repair, or nothing valid. */
+  validation: Type.Optional(literalUnion(['json_schema', 'json_object', 'repaired', 'invalid'])),
+  cached: Type.Optional(Type.Boolean()),
+  /** Lower severity or a non-threat disposition than the heuristic verdict; data that reads like instructions. */
+  flags: Type.Optional(Type.Object({ downgrade: Type.Boolean(), injection_suspected: Type.Boolean() })),
+  reason: Type.Optional(Type.String()),
+})
+export type Suggestion = Static<typeof SuggestionSchema>
+
 export const IncidentRuleSchema = Type.Object({
   title: Type.String(),
   level: Type.String(),
@@ -111,6 +157,8 @@ export const IncidentSchema = Type.Object({
   comments: Type.Optional(Type.Array(Type.Object({ at: Type.String(), by: Type.String(), text: Type.String() }))),
   /** Analysts' triage: their verdict and severity, the AI suggestion shown, and whether they took it. */
   triage_submissions: Type.Optional(Type.Array(TriageSubmissionSchema)),
+  /** The latest LLM second opinion, when one was asked for. */
+  suggestion: Type.Optional(SuggestionSchema),
   created_at: Type.String(),
   first_seen: Type.String(),
   last_seen: Type.String(),

@@ -30,6 +30,8 @@ export const ERRORS = {
   KAFKA_UNAVAILABLE: { canRetry: true, http: 503, message: 'Kafka did not acknowledge the records' },
   SINK_WRITE_FAILED: { canRetry: true, http: 503, message: 'storage write failed' },
   WORKER_FAILED: { canRetry: true, http: 503, message: 'worker task failed' },
+  SEARCH_UNAVAILABLE: { canRetry: true, http: 503, message: 'similar-incident search is unavailable' },
+  LLM_UNAVAILABLE: { canRetry: true, http: 503, message: 'LLM triage is not configured or unavailable' },
   // stored data
   CONTRACT_INVALID: { canRetry: false, http: 500, message: 'a stored document does not match its contract' },
   // configuration and the unexpected

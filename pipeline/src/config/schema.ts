@@ -87,6 +87,24 @@ export const OPTIONS = [
   ['sink.maxBatchBytes', 'SINK_MAX_BATCH_BYTES', 'Most bytes of rows in one ClickHouse insert (bounds memory).'],
   ['sink.maxInflight', 'SINK_MAX_INFLIGHT', 'Concurrent ClickHouse inserts.'],
   ['sink.retries', 'SINK_RETRIES', 'Retries of a failed insert (with backoff) before the request gets 503.'],
+  ['search.elasticsearchUrl', 'ELASTICSEARCH_URL', 'Elasticsearch (http[s]://host:9200) for similar-incident search. Unset: an in-process index answers the same queries.'],
+  ['search.elasticsearchUsername', 'ELASTICSEARCH_USERNAME', 'Elasticsearch user (basic authentication; empty: none).'],
+  ['search.elasticsearchPassword', 'ELASTICSEARCH_PASSWORD', 'Elasticsearch password. Never logged.'],
+  ['search.index', 'ELASTICSEARCH_INDEX', 'Name of the incidents index (an index template of the same name gives its mappings).'],
+  ['search.maxQueued', 'SEARCH_MAX_QUEUED', 'Incident versions waiting for the search index; above it they are left to the backfill from ClickHouse.'],
+  ['search.embeddingsModel', 'OPENAI_EMBEDDINGS_MODEL', 'Embeddings model at the OpenAI-compatible endpoint (/v1/embeddings) for kNN similarity. Empty: no embeddings.'],
+  ['search.embeddingDims', 'EMBEDDING_DIMS', 'Dimensions of the embeddings model (the dense_vector mapping).'],
+  ['llm.baseUrl', 'OPENAI_BASE_URL', 'OpenAI-compatible API base URL (OpenAI, Azure, vLLM, Ollama, llama.cpp), e.g. http://127.0.0.1:8000/v1. LLM triage is off when neither this nor OPENAI_API_KEY is set.'],
+  ['llm.apiKey', 'OPENAI_API_KEY', 'API key for the OpenAI-compatible endpoint. Never logged.'],
+  ['llm.model', 'OPENAI_MODEL', 'Model that gives second opinions.'],
+  ['llm.grayZone', 'LLM_GRAY_ZONE', 'When the LLM is asked on its own (comma separated): uncorroborated (MEDIUM/HIGH with a single detection and no risky entity), band (heuristic confidence inside LLM_CONFIDENCE_BAND), or none. Analysts can always ask.'],
+  ['llm.confidenceBand', 'LLM_CONFIDENCE_BAND', 'Heuristic confidence band (min-max, 0-100) in which the LLM is asked when LLM_GRAY_ZONE includes band.'],
+  ['llm.timeoutMs', 'LLM_TIMEOUT_MS', 'Longest wait for one LLM answer, in ms (the heuristic verdict stands after it).'],
+  ['llm.maxRetries', 'LLM_MAX_RETRIES', 'Retries (with backoff) of a call answered 429 or 5xx.'],
+  ['llm.concurrency', 'LLM_CONCURRENCY', 'LLM calls in flight at once.'],
+  ['llm.hourlyCalls', 'LLM_HOURLY_CALLS', 'Most LLM calls in any hour (automatic and requested); over it the heuristic verdict stands.'],
+  ['llm.hourlyTokens', 'LLM_HOURLY_TOKENS', 'Most LLM tokens (prompt + completion) in any hour.'],
+  ['llm.redact', 'LLM_REDACT', 'Replace user names, host names and IP addresses with stable placeholders before sending to the LLM.'],
   ['shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', 'Longest graceful drain on SIGTERM before exiting.'],
 ] as const
 
@@ -202,6 +220,41 @@ export const configSchema = z
         maxBatchBytes: bytes.default(32 * 1024 * 1024),
         maxInflight: int(1, 64).default(1),
         retries: int(0, 100).default(3),
+      })
+      .strict()
+      .prefault({}),
+    search: z
+      .object({
+        elasticsearchUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL').optional(),
+        elasticsearchUsername: z.string().default(''),
+        elasticsearchPassword: z.string().default(''),
+        index: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lower-case Elasticsearch index name').default('watchfloor-incidents'),
+        maxQueued: int(100, 10_000_000).default(100_000),
+        embeddingsModel: z.string().default(''),
+        embeddingDims: int(2, 4096).default(384),
+      })
+      .strict()
+      .prefault({}),
+    llm: z
+      .object({
+        baseUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL').optional(),
+        apiKey: z.string().default(''),
+        model: z.string().min(1).default('gpt-4o-mini'),
+        grayZone: list
+          .pipe(z.array(z.enum(['uncorroborated', 'band', 'none'])))
+          .default(['uncorroborated']),
+        confidenceBand: z
+          .string()
+          .regex(/^\d{1,3}-\d{1,3}$/, 'must be min-max, e.g. 40-70')
+          .transform((v) => v.split('-').map(Number) as [number, number])
+          .refine(([lo, hi]) => lo <= hi && hi <= 100, 'min must not exceed max, max at most 100')
+          .default([40, 70]),
+        timeoutMs: int(100, 600_000).default(20_000),
+        maxRetries: int(0, 10).default(2),
+        concurrency: int(1, 64).default(2),
+        hourlyCalls: int(0, 10_000_000).default(200),
+        hourlyTokens: int(0, 1_000_000_000).default(400_000),
+        redact: bool.default(false),
       })
       .strict()
       .prefault({}),

@@ -100,7 +100,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   const warmUp = async (): Promise<RuleStats | undefined> => {
     if (pool.settings.ruleDirs.length === 0) return undefined
     const probe = makeTask(config).probe('warmup', true)
-    const results = await Promise.all(Array.from({ length: pool.threads || config.pipeline.workers }, () => pool.run(probe)))
+    const results = await Promise.all(Array.from({ length: config.pipeline.workers }, () => pool.run(probe)))
     for (const r of results) if (r.ok && r.ruleStats) ruleStats = r.ruleStats
     return ruleStats
   }
