@@ -58,6 +58,7 @@ function fakes() {
     return inc
   }
   let healthy = true
+  store2 = () => void store.set('i2', incident('i2'))
   const services: Services = {
     ingest: {
       async accept(req) {
@@ -102,6 +103,12 @@ function fakes() {
       async merge(ctx, into, ids, reason) {
         rec('incidents.merge', ctx, into, ids, reason)
         return get(into)
+      },
+      async similar(id, limit) {
+        rec('incidents.similar', id, limit)
+        get(id)
+        if (id === 'i1') throw new WatchfloorError('SEARCH_UNAVAILABLE', 'Elasticsearch did not answer')
+        return []
       },
       async bulk(ctx, ids, m) {
         rec('incidents.bulk', ctx, ids, m)
@@ -156,6 +163,8 @@ function fakes() {
 }
 
 let app: FastifyInstance
+/** Adds a second incident to the fakes' store. */
+let store2: () => void = () => undefined
 let f: ReturnType<typeof fakes>
 const CODES = new Set(Object.keys(ERRORS))
 
@@ -231,6 +240,20 @@ describe('reads', () => {
     const missing = await call('GET', '/api/incident/nope', 'wf-viewer')
     expect(missing.status).toBe(404)
     expect(missing.json!.error.code).toBe('INCIDENT_NOT_FOUND')
+  })
+
+  it('answers similar incidents with the limit asked (5 by default), 404 for an unknown incident, 503 when search is down', async () => {
+    store2()
+    expect((await call('GET', '/api/incident/i2/similar', 'wf-viewer')).json).toEqual({ id: 'i2', similar: [] })
+    expect(f.calls.filter((c) => c.service === 'incidents.similar').at(-1)!.args).toEqual(['i2', 5])
+    await call('GET', '/api/incident/i2/similar?limit=3', 'wf-viewer')
+    expect(f.calls.filter((c) => c.service === 'incidents.similar').at(-1)!.args).toEqual(['i2', 3])
+    expect((await call('GET', '/api/incident/i2/similar?limit=500', 'wf-viewer')).status).toBe(400)
+    expect((await call('GET', '/api/incident/nope/similar', 'wf-viewer')).json!.error.code).toBe('INCIDENT_NOT_FOUND')
+    const down = await call('GET', '/api/incident/i1/similar', 'wf-viewer')
+    expect(down.status).toBe(503)
+    expect(down.headers['retry-after']).toBe('1')
+    expect((await call('GET', '/api/incident/i2/similar')).status).toBe(401)
   })
 
   it('answers profiles by kind, 400 for a bad address and 404 PROFILE_NOT_FOUND', async () => {
@@ -311,7 +334,7 @@ describe('administration and reports', () => {
   })
 
   it('serves KPIs and the CSV export to readers, and the audit log to admins', async () => {
-    expect((await call('GET', '/api/metrics.json', 'wf-viewer')).json!.incidents).toBe(1)
+    expect((await call('GET', '/api/metrics.json', 'wf-viewer')).json!.incidents).toBe(2)
     const csv = await call('GET', '/api/export.csv', 'wf-viewer')
     expect(csv.headers['content-type']).toContain('text/csv')
     expect(csv.text.split('\n')[1]).toContain('i1')

@@ -25,6 +25,20 @@ const ListQuery = Type.Object(
 )
 
 const Incident = Type.Object({ id: Type.String(), severity: Type.String(), status: Type.String() }, { additionalProperties: true })
+const SimilarQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 50, default: 5 }) }, { additionalProperties: false })
+const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()])
+const Similar = Type.Object({
+  id: Type.String(),
+  score: Type.Number(),
+  title: Type.String(),
+  severity: Type.String(),
+  status: Type.String(),
+  reasons: Type.Object({ entities: Type.Array(Type.String()), rules: Type.Array(Type.String()), techniques: Type.Array(Type.String()), text: Type.Array(Type.String()), vector: Type.Optional(Type.Number()) }),
+  disposition: Nullable(Type.String({ description: 'close reason once closed' })),
+  closed_by: Nullable(Type.String()),
+  closed_at: Nullable(Type.String()),
+  last_seen: Type.String(),
+})
 
 const incidentRoutes: FastifyPluginAsync = async (app) => {
   const { incidents } = app.deps.services
@@ -55,6 +69,20 @@ const incidentRoutes: FastifyPluginAsync = async (app) => {
     '/api/incident/:id',
     { schema: { tags: ['incidents'], summary: 'One incident, with the incidents that share an entity with it', params: IncidentId, response: { 200: Incident, 404: ErrorBody } } },
     (req) => incidents.get(req.params.id),
+  )
+
+  app.get<{ Params: Static<typeof IncidentId>; Querystring: Static<typeof SimilarQuery> }>(
+    '/api/incident/:id/similar',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'The most similar other incidents: score, why (shared entities, rules, techniques, words), and how they were resolved (disposition, who closed them, when)',
+        params: IncidentId,
+        querystring: SimilarQuery,
+        response: { 200: Type.Object({ id: Type.String(), similar: Type.Array(Similar) }), 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (req) => ({ id: req.params.id, similar: await incidents.similar(req.params.id, req.query.limit) }),
   )
 }
 

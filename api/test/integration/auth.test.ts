@@ -38,6 +38,7 @@ const ENDPOINTS: Array<[Need, string, string, unknown?, string?]> = [
   ['ingest', 'POST', '/api/ingest', legacy, 'application/json'],
   ['read', 'GET', '/api/incidents'],
   ['read', 'GET', '/api/incident/missing'],
+  ['read', 'GET', '/api/incident/missing/similar'],
   ['read', 'GET', '/api/stats'],
   ['read', 'GET', '/api/ip/10.0.0.1/profile'],
   ['read', 'GET', '/api/user/a/profile'],

@@ -6,6 +6,7 @@
 import type { Config } from '../config/schema.js'
 import type { Store } from '../sinks/clickhouse/client.js'
 import type { BufferStatus } from '../buffers/disk.js'
+import type { SearchStatus } from '../sinks/search/types.js'
 import type { TransformPool } from '../workers/pool.js'
 import { makeTask } from '../workers/task.js'
 
@@ -106,5 +107,13 @@ export class ComponentHealthCheck implements Health {
     const all = Object.values(components)
     const status: ComponentStatus = all.some((c) => c.status === 'down') ? 'down' : all.some((c) => c.status === 'degraded') ? 'degraded' : 'ok'
     return { status, components }
+  }
+}
+
+/** The search index: degraded while it cannot write (incidents are still stored in ClickHouse and backfilled after). */
+export function searchProbe(index: { status(): SearchStatus }): Probe {
+  return () => {
+    const { status, detail, ...rest } = index.status()
+    return { status, ...(detail !== undefined ? { detail } : {}), ...rest }
   }
 }

@@ -14,6 +14,7 @@ import { WatchfloorError } from '../errors.js'
 import type { Store } from '../sinks/clickhouse/client.js'
 import { incidentRow } from '../sinks/clickhouse/rows.js'
 import { storedDocument } from '../sinks/clickhouse/values.js'
+import { searchDocument, type IncidentIndex, type SimilarIncident } from '../sinks/search/types.js'
 import type { ComponentCounters } from '../telemetry/counters.js'
 import type { IncidentBuilder } from '../transforms/correlate/incidents.js'
 import type { TriageStage } from '../transforms/triage/stage.js'
@@ -102,6 +103,8 @@ export interface IncidentService {
   merge(ctx: ChangeContext, into: string, ids: readonly string[], reason?: string): Promise<Incident>
   /** One move on many incidents, each checked and reported on its own. */
   bulk(ctx: ChangeContext, ids: readonly string[], move: StatusMove): Promise<BulkResult[]>
+  /** The `limit` most similar other incidents, why, and how they were resolved. Throws INCIDENT_NOT_FOUND, SEARCH_UNAVAILABLE. */
+  similar(id: string, limit: number): Promise<SimilarIncident[]>
 }
 
 interface Row {
@@ -166,6 +169,7 @@ export class StoredIncidents implements IncidentService {
     private readonly live: IncidentBuilder,
     private readonly triage: TriageStage,
     private readonly audit: AuditLog,
+    private readonly index: IncidentIndex,
     private readonly invalid?: ComponentCounters,
   ) {}
 
@@ -229,8 +233,18 @@ export class StoredIncidents implements IncidentService {
     }
   }
 
+  /** A new version: in ClickHouse (the record), then to the search index (queued). */
   private async write(inc: Incident): Promise<void> {
-    await this.store.insertJsonRows('incidents', JSON.stringify(incidentRow(inc, new Date().toISOString())) + '\n', {})
+    const now = new Date().toISOString()
+    const row = incidentRow(inc, now)
+    await this.store.insertJsonRows('incidents', JSON.stringify(row) + '\n', {})
+    this.index.write([searchDocument(inc, row.version, now)])
+  }
+
+  async similar(id: string, limit: number): Promise<SimilarIncident[]> {
+    const inc = await this.current(id)
+    if (inc === undefined) throw notFound(id)
+    return this.index.similar(searchDocument(inc, 0, new Date().toISOString()), limit)
   }
 
   /** One change to one incident: checked by `plan`, applied, written as a new version, audited. */

@@ -5,14 +5,18 @@
  */
 import type { Config } from '../config/schema.js'
 import type { Store } from '../sinks/clickhouse/client.js'
+import { storedIncidentVersions } from '../sinks/clickhouse/incidents.js'
 import { ClickHouseProfiles, ProfileSink } from '../sinks/clickhouse/profiles.js'
+import { LocalIncidentIndex } from '../sinks/search/local.js'
+import { SearchStage } from '../sinks/search/stage.js'
+import { searchDocument, type IncidentIndex } from '../sinks/search/types.js'
 import { KafkaDeadLetterTopic } from '../sinks/dead-letter/topic.js'
 import { KafkaProducer } from '../sinks/kafka/producer.js'
 import { HttpSource } from '../sources/http/http.js'
 import { KafkaSource } from '../sources/kafka/kafka.js'
 import type { Source } from '../sources/types.js'
 import { ClickHouseAuditLog } from '../services/audit.js'
-import { ComponentHealthCheck, bufferProbe, ingestProbe, storeProbe, workersProbe, type Probe } from '../services/health.js'
+import { ComponentHealthCheck, bufferProbe, ingestProbe, searchProbe, storeProbe, workersProbe, type Probe } from '../services/health.js'
 import { StoredIncidents } from '../services/incidents.js'
 import type { Services } from '../services/index.js'
 import { LiveProfiles } from '../services/profiles.js'
@@ -56,7 +60,8 @@ export interface Topology {
 export function buildTopology(config: Readonly<Config>, store: Store, telemetry = new Telemetry()): Topology {
   const pool = createTransformPool(config)
   const stored = telemetry.component('clickhouse_documents', 'source')
-  const stages = new Stages(config, { persistence: new ClickHouseProfiles(store, stored) })
+  const index: IncidentIndex = new LocalIncidentIndex()
+  const stages = new Stages(config, { persistence: new ClickHouseProfiles(store, stored), after: () => [new SearchStage(index)] })
   const storage = new Storage(config, store, telemetry)
   const pipeline = new Pipeline(config, telemetry, pool, stages, storage)
   const profileSink = stages.profiles ? new ProfileSink(stages.profiles, config.profile.flushMs, telemetry.component('clickhouse_profiles', 'sink')) : undefined
@@ -77,9 +82,12 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
 
   let ruleStats: RuleStats | undefined
   const audit = new ClickHouseAuditLog(store)
-  const incidents = new StoredIncidents(store, stages.incidents, stages.triage, audit, stored)
+  const incidents = new StoredIncidents(store, stages.incidents, stages.triage, audit, index, stored)
   const tokens = new TokenStore(store)
-  const probes: Record<string, Probe> = { clickhouse: storeProbe(store), workers: workersProbe(pool, config), buffer: bufferProbe(storage), ingest: ingestProbe(pipeline, config) }
+  const probes: Record<string, Probe> = { clickhouse: storeProbe(store), workers: workersProbe(pool, config), buffer: bufferProbe(storage), ingest: ingestProbe(pipeline, config), search: searchProbe(index) }
+  telemetry.gauge('search_queued', 'Incident versions waiting for the search index.', () => index.status().queued)
+  telemetry.gauge('search_documents', 'Incidents in the search index (embedded backend).', () => index.status().documents ?? 0)
+  telemetry.gauge('search_degraded', '1 while the search index is degraded or down (incidents are still stored; backfilled after).', () => (index.status().status === 'ok' ? 0 : 1))
   const services: Services = {
     ingest: http,
     incidents,
@@ -112,6 +120,9 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
     async start() {
       const replayed = storage.open()
       profileSink?.start()
+      await index.start()
+      // the embedded index lives in memory: refill it from the stored incidents
+      if (index.backend === 'embedded') for await (const page of storedIncidentVersions(store, '1970-01-01T00:00:00.000Z', 5000, stored)) index.write(page.map((v) => searchDocument(v.incident, v.version, v.updated_at)))
       const reopened = await incidents.restoreOpen(config.incident.windowMs)
       const rules = await warmUp()
       await tokens.load()
@@ -147,6 +158,8 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
         const drained = await pipeline.drain(config.shutdownTimeoutMs)
         const stored = await storage.close(Math.max(0, deadline - Date.now()))
         await profileSink?.close()
+        await index.flush(Math.max(0, deadline - Date.now()))
+        await index.close()
         await pool.destroy()
         await producer?.close().catch(() => undefined)
         return drained && stored

@@ -25,6 +25,8 @@ export interface StagesOptions {
   triager?: Triager
   /** Profiles in memory (replay: unlimited, nothing is persisted). */
   maxProfiles?: number
+  /** Stages after triage (sinks that take every incident version, second opinions), built with the incident builder. */
+  after?: (incidents: IncidentBuilder) => Stage[]
 }
 
 export class Stages {
@@ -49,7 +51,7 @@ export class Stages {
     if (this.profiles) list.push(new ProfileStage(this.profiles))
     list.push(new CorrelateStage(this.correlator))
     if (this.profiles) list.push(new RiskStage(this.profiles))
-    list.push(new IncidentStage(this.incidents), this.triage)
+    list.push(new IncidentStage(this.incidents), this.triage, ...(opts.after?.(this.incidents) ?? []))
     this.list = list
   }
 

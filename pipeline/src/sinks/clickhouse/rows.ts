@@ -20,7 +20,7 @@ function encode(rows: readonly unknown[]): EncodedRows {
 }
 
 /** The `incidents` table row of one incident version (ReplacingMergeTree: the highest version wins). */
-export function incidentRow(inc: Incident, updatedIso: string): Record<string, unknown> {
+export function incidentRow(inc: Incident, updatedIso: string): Record<string, unknown> & { version: number } {
   const source = inc.entities.find((e) => e.startsWith('source_ip='))?.slice('source_ip='.length) ?? ''
   return {
     incident_id: inc.id,
