@@ -110,6 +110,11 @@ function fakes() {
         if (id === 'i1') throw new WatchfloorError('SEARCH_UNAVAILABLE', 'Elasticsearch did not answer')
         return []
       },
+      async requestSuggestion(ctx, id) {
+        rec('incidents.requestSuggestion', ctx, id)
+        if (id === 'i2') throw new WatchfloorError('LLM_UNAVAILABLE', 'set OPENAI_BASE_URL or OPENAI_API_KEY')
+        return { ...get(id), suggestion: { status: 'pending', requested_by: ctx.who.actor, requested_at: '2026-11-20T09:00:00.000Z' } }
+      },
       async bulk(ctx, ids, m) {
         rec('incidents.bulk', ctx, ids, m)
         return ids.map((id) => (store.has(id) ? { id, ok: true, status: m.to } : { id, ok: false, error: { code: 'INCIDENT_NOT_FOUND', message: 'no such incident' } }))
@@ -301,6 +306,17 @@ describe('analyst actions', () => {
     expect((await call('POST', '/api/incident/i1/comment', 'wf-proxy', { text: 'seen' }, { 'x-grafana-user': 'alice' })).status).toBe(200)
     expect(f.calls.filter((c) => c.service === 'incidents.comment').at(-1)!.args.slice(1)).toEqual(['i1', 'seen'])
     expect((f.calls.filter((c) => c.service === 'incidents.comment').at(-1)!.args[0] as ChangeContext).who.actor).toBe('grafana:alice')
+  })
+
+  it('asks for a second opinion: 202 with the suggestion pending, 503 LLM_UNAVAILABLE when none is configured, analysts only', async () => {
+    const r = await call('POST', '/api/incident/i1/suggest', 'wf-analyst')
+    expect(r.status).toBe(202)
+    expect(r.json!.suggestion).toEqual({ status: 'pending', requested_by: 'analyst-token', requested_at: '2026-11-20T09:00:00.000Z' })
+    store2()
+    const off = await call('POST', '/api/incident/i2/suggest', 'wf-analyst')
+    expect(off.status).toBe(503)
+    expect(off.json!.error.code).toBe('LLM_UNAVAILABLE')
+    expect((await call('POST', '/api/incident/i1/suggest', 'wf-viewer')).status).toBe(403)
   })
 
   it('assigns, records triage submissions, merges and applies bulk changes through the service', async () => {

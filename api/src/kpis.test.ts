@@ -58,7 +58,11 @@ const fixture: Incident[] = [
       { at: t(20), by: 'bob', from: 'new', to: 'in_progress' },
       { at: t(30), by: 'bob', from: 'in_progress', to: 'closed', close_reason: 'false_positive' },
     ],
-    triage_submissions: [{ at: t(25), by: 'bob', verdict: 'false_positive', severity: 'LOW', ai, accepted: false }],
+    triage_submissions: [
+      { at: t(25), by: 'bob', verdict: 'false_positive', severity: 'LOW', ai, accepted: false },
+      // an LLM second opinion was shown: bob agreed with its verdict and severity
+      { at: t(26), by: 'bob', verdict: 'false_positive', severity: 'LOW', ai: { ...ai, llm: { disposition: 'false_positive', severity: 'LOW', model: 'm' } }, accepted: true },
+    ],
   }),
   incident({ id: 'C', severity: 'HIGH', first_seen: t(50), rules: { r2: rule('Port Scan') } }),
 ]
@@ -66,9 +70,15 @@ const fixture: Incident[] = [
 describe('KPIs', () => {
   const k = computeKpis(fixture, t(60))
   it('computes agreement and acceptance from the triage submissions', () => {
-    expect(k.triage_submissions).toBe(2)
-    expect(k.ai_agreement_rate).toBe(0.5)
-    expect(k.acceptance_rate).toBe(0.5)
+    expect(k.triage_submissions).toBe(3)
+    expect(k.ai_agreement_rate).toBe(0.333)
+    expect(k.acceptance_rate).toBe(0.667)
+  })
+  it('measures agreement with the LLM on the verdict (true/false positive) and severity, over the submissions that showed it', () => {
+    expect(k.llm_submissions).toBe(1)
+    expect(k.llm_agreement_rate).toBe(1)
+    const disagreed = computeKpis([{ ...fixture[1]!, triage_submissions: [{ ...fixture[1]!.triage_submissions![1]!, verdict: 'true_positive' }] }], t(60))
+    expect(disagreed.llm_agreement_rate).toBe(0)
   })
   it('computes the time in each state', () => {
     // new: A 10 min, B 20 min, C 10 min (50 -> 60) = 40 min / 3; in_progress: A 30, B 10 = 20 min avg; closed: A 20, B 30

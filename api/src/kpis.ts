@@ -2,6 +2,8 @@
  * KPIs from the incidents' status histories and triage submissions (latest version of each
  * incident in ClickHouse):
  * - AI-analyst agreement rate: submissions whose severity equals the AI's suggestion shown;
+ * - LLM agreement rate: of the submissions made with an LLM second opinion shown, those whose
+ *   verdict (true/benign/false positive) and severity equal the LLM's;
  * - acceptance rate: submissions where the analyst said they accepted the suggestion;
  * - average time in each lifecycle state (from first seen to the first change, then between changes;
  *   the current state counts up to now);
@@ -21,6 +23,9 @@ export interface Kpis {
   incidents: number
   triage_submissions: number
   ai_agreement_rate: number | null
+  /** Submissions made with an LLM second opinion shown, and the share that agreed with it (verdict and severity). */
+  llm_submissions: number
+  llm_agreement_rate: number | null
   acceptance_rate: number | null
   time_in_state_seconds: Record<string, Stat>
   mtta_seconds: { overall: Stat | null; by_severity: Record<string, Stat>; by_analyst: Record<string, Stat>; by_rule: Record<string, Stat> }
@@ -54,6 +59,8 @@ export function computeKpis(incidents: readonly Incident[], now = new Date().toI
   let subs = 0
   let agree = 0
   let accepted = 0
+  let llmSubs = 0
+  let llmAgree = 0
   const inState = new Acc()
   const mtta = { all: new Acc(), sev: new Acc(), analyst: new Acc(), rule: new Acc() }
   const mttr = { all: new Acc(), sev: new Acc(), analyst: new Acc(), rule: new Acc() }
@@ -63,6 +70,10 @@ export function computeKpis(incidents: readonly Incident[], now = new Date().toI
       subs++
       if (s.severity === s.ai.severity) agree++
       if (s.accepted) accepted++
+      if (s.ai.llm !== undefined) {
+        llmSubs++
+        if (s.verdict === s.ai.llm.disposition && s.severity === s.ai.llm.severity) llmAgree++
+      }
     }
     // time in each state: first seen -> first change -> ... -> now
     let since = inc.first_seen
@@ -101,6 +112,8 @@ export function computeKpis(incidents: readonly Incident[], now = new Date().toI
     incidents: incidents.length,
     triage_submissions: subs,
     ai_agreement_rate: subs === 0 ? null : round(agree / subs),
+    llm_submissions: llmSubs,
+    llm_agreement_rate: llmSubs === 0 ? null : round(llmAgree / llmSubs),
     acceptance_rate: subs === 0 ? null : round(accepted / subs),
     time_in_state_seconds: inState.out(),
     mtta_seconds: { overall: overall(mtta.all), by_severity: mtta.sev.out(), by_analyst: mtta.analyst.out(), by_rule: mtta.rule.out() },

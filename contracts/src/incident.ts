@@ -69,23 +69,6 @@ export const StatusChangeSchema = Type.Object({
 })
 export type StatusChange = Static<typeof StatusChangeSchema>
 
-export const TriageSubmissionSchema = Type.Object({
-  at: Type.String(),
-  by: Type.String(),
-  verdict: CloseReasonSchema,
-  severity: IncidentSeveritySchema,
-  /** The suggestion the analyst saw: the triager's severity and threat type, and which triager. */
-  ai: Type.Object({
-    verdict: literalUnion(['escalate', 'review']),
-    severity: IncidentSeveritySchema,
-    threat_type: Type.String(),
-    auto_escalate: Type.Boolean(),
-    triager: Type.String(),
-  }),
-  accepted: Type.Boolean(),
-})
-export type TriageSubmission = Static<typeof TriageSubmissionSchema>
-
 /** What an LLM may suggest an incident is: the close reasons that are a verdict on it. */
 export const SUGGESTED_DISPOSITIONS = ['true_positive', 'benign_positive', 'false_positive'] as const
 export const SuggestedDispositionSchema = literalUnion(SUGGESTED_DISPOSITIONS)
@@ -104,6 +87,25 @@ export const SuggestedVerdictSchema = Type.Object(
   { additionalProperties: false },
 )
 export type SuggestedVerdict = Static<typeof SuggestedVerdictSchema>
+
+export const TriageSubmissionSchema = Type.Object({
+  at: Type.String(),
+  by: Type.String(),
+  verdict: CloseReasonSchema,
+  severity: IncidentSeveritySchema,
+  /** The suggestion the analyst saw: the triager's severity and threat type, and which triager. */
+  ai: Type.Object({
+    verdict: literalUnion(['escalate', 'review']),
+    severity: IncidentSeveritySchema,
+    threat_type: Type.String(),
+    auto_escalate: Type.Boolean(),
+    triager: Type.String(),
+    /** The LLM's second opinion shown with it, when one was ready: its disposition and severity, and the model. */
+    llm: Type.Optional(Type.Object({ disposition: SuggestedDispositionSchema, severity: IncidentSeveritySchema, model: Type.String() })),
+  }),
+  accepted: Type.Boolean(),
+})
+export type TriageSubmission = Static<typeof TriageSubmissionSchema>
 
 /**
  * An LLM's second opinion on an incident: pending while the call runs, then ready (with the

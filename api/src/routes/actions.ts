@@ -86,6 +86,20 @@ const actionRoutes: FastifyPluginAsync = async (app) => {
     async (req) => answer(await incidents.submitTriage(changeContext(tokens, req, 'act'), req.params.id, req.body)),
   )
 
+  app.post<{ Params: Static<typeof IncidentId> }>(
+    '/api/incident/:id/suggest',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: "Ask the LLM for a second opinion: 202 at once with `suggestion.status: pending`; the suggestion lands on the incident (never changing its status or severity by itself)",
+        security: Auth,
+        params: IncidentId,
+        response: { 202: IncidentBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (req, reply) => reply.status(202).send(answer(await incidents.requestSuggestion(changeContext(tokens, req, 'act'), req.params.id))),
+  )
+
   app.post<{ Body: Static<typeof MergeBody> }>(
     '/api/incidents/merge',
     { schema: schema('Merge incidents into one: their alerts and entities join it, they are closed as duplicates of it', MergeBody, TransitionAnswers, false) },

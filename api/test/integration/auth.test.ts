@@ -49,6 +49,7 @@ const ENDPOINTS: Array<[Need, string, string, unknown?, string?]> = [
   ['act', 'POST', '/api/incident/missing/action', { action: 'reviewed' }],
   ['act', 'POST', '/api/incident/missing/assign', { assignee: 'a' }],
   ['act', 'POST', '/api/incident/missing/comment', { text: 'x' }],
+  ['act', 'POST', '/api/incident/missing/suggest'],
   ['act', 'POST', '/api/incident/missing/triage', { verdict: 'true_positive', severity: 'HIGH', accepted: true }],
   ['act', 'POST', '/api/incidents/bulk', { ids: ['missing'], status: 'in_progress' }],
   ['act', 'POST', '/api/incidents/merge', { into: 'missing', ids: ['other'] }],

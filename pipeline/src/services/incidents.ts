@@ -9,7 +9,7 @@
  * Refusals are catalogued errors: INCIDENT_NOT_FOUND (404), INCIDENT_CHANGE_REFUSED (409),
  * REQUEST_INVALID (400).
  */
-import { CLOSE_REASONS, ContractError, parseIncident, type CloseReason, type Incident, type IncidentSeverity, type IncidentStatus, type StatusChange, type TriageSubmission } from '@watchfloor/contracts'
+import { CLOSE_REASONS, ContractError, parseIncident, type CloseReason, type EntityKind, type EntityProfile, type Incident, type Suggestion, type Verdict, type IncidentSeverity, type IncidentStatus, type StatusChange, type TriageSubmission } from '@watchfloor/contracts'
 import { WatchfloorError } from '../errors.js'
 import type { Store } from '../sinks/clickhouse/client.js'
 import { incidentRow } from '../sinks/clickhouse/rows.js'
@@ -18,7 +18,10 @@ import { searchDocument, type IncidentIndex, type SimilarIncident } from '../sin
 import type { ComponentCounters } from '../telemetry/counters.js'
 import type { IncidentBuilder } from '../transforms/correlate/incidents.js'
 import type { TriageStage } from '../transforms/triage/stage.js'
+import { triageInputOf, type TriageInput } from '../transforms/triage/triager.js'
 import type { AuditLog, ChangeContext } from './audit.js'
+import type { Profiles } from './profiles.js'
+import type { Stage, StageBatch } from '../transforms/stage.js'
 
 /** Allowed transitions (to -> from which states). */
 export const ALLOWED: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
@@ -105,7 +108,64 @@ export interface IncidentService {
   bulk(ctx: ChangeContext, ids: readonly string[], move: StatusMove): Promise<BulkResult[]>
   /** The `limit` most similar other incidents, why, and how they were resolved. Throws INCIDENT_NOT_FOUND, SEARCH_UNAVAILABLE. */
   similar(id: string, limit: number): Promise<SimilarIncident[]>
+  /**
+   * Asks the LLM for a second opinion: the incident shows `suggestion: pending` at once (returned)
+   * and the suggestion when it lands. Throws LLM_UNAVAILABLE when no LLM is configured.
+   */
+  requestSuggestion(ctx: ChangeContext, id: string): Promise<Incident>
 }
+
+/** What a second opinion is asked with: the incident, what the heuristic saw and said, profiles, similar incidents. */
+export interface AdviceContext {
+  incident: Incident
+  input: TriageInput
+  heuristic: Verdict
+  profiles: EntityProfile[]
+  similar: SimilarIncident[]
+}
+
+/** A finished second opinion (the request's who and when are added by the service). */
+export type AdviceResult = Omit<Suggestion, 'status' | 'requested_by' | 'requested_at' | 'completed_at'> & { status: 'ready' | 'failed' }
+
+/** The LLM triager, as the incident service uses it: it never throws (a failure is a result with its reason). */
+export interface Adviser {
+  inGrayZone(input: TriageInput, verdict: Verdict): boolean
+  suggest(ctx: AdviceContext): Promise<AdviceResult>
+}
+
+/** Second opinions: the LLM, the profiles they are asked with, and the counters of their outcomes. */
+export interface Advice {
+  adviser: Adviser
+  profiles: Profiles
+  counters: ComponentCounters
+}
+
+/**
+ * The gray zone as a stage: an incident the heuristic verdict is unsure about (as the adviser
+ * judges it) gets one automatic second opinion; analysts can ask again at any time.
+ */
+export class AutoSuggestStage implements Stage {
+  readonly name = 'suggest'
+  constructor(
+    private readonly adviser: Adviser,
+    private readonly incidents: Pick<IncidentService, 'requestSuggestion'>,
+    private readonly counters: ComponentCounters,
+  ) {}
+  process(batch: StageBatch): void {
+    for (const inc of batch.incidents) {
+      if (inc.suggestion !== undefined || inc.status === 'closed' || !this.adviser.inGrayZone(triageInputOf(inc), inc.verdict)) continue
+      this.counters.received++
+      this.incidents.requestSuggestion(AUTO, inc.id).then(
+        () => void this.counters.sent++,
+        () => this.counters.drop('llm_unavailable'),
+      )
+    }
+  }
+}
+
+/** Who asks for the second opinions the gray zone triggers, and who records the answers. */
+export const AUTO: ChangeContext = { who: { actor: 'auto', role: 'system' }, requestId: 'auto' }
+const LLM: ChangeContext = { who: { actor: 'llm', role: 'system' }, requestId: 'llm' }
 
 interface Row {
   incident_id: string
@@ -171,7 +231,49 @@ export class StoredIncidents implements IncidentService {
     private readonly audit: AuditLog,
     private readonly index: IncidentIndex,
     private readonly invalid?: ComponentCounters,
+    private readonly advice?: Advice,
   ) {}
+
+  /** Second opinions in flight. */
+  private readonly advising = new Set<Promise<void>>()
+
+  async requestSuggestion(ctx: ChangeContext, id: string): Promise<Incident> {
+    if (this.advice === undefined) throw new WatchfloorError('LLM_UNAVAILABLE', 'set OPENAI_BASE_URL or OPENAI_API_KEY to get second opinions')
+    const now = await this.current(id)
+    if (now === undefined) throw notFound(id)
+    if (now.suggestion?.status === 'pending') return now
+    const pending: Suggestion = { status: 'pending', requested_by: ctx.who.actor, requested_at: new Date().toISOString() }
+    const inc = await this.mutate(ctx, id, 'suggest:request', (i) => ({ apply: (x) => void (x.suggestion = pending), before: i.suggestion ? { suggestion: i.suggestion.status } : null, after: { suggestion: 'pending' } }))
+    const run = this.advise(id, pending, this.advice).finally(() => this.advising.delete(run))
+    this.advising.add(run)
+    return inc
+  }
+
+  /** Resolves once every second opinion asked so far has landed (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.advising.size > 0) await Promise.allSettled([...this.advising])
+  }
+
+  private async advise(id: string, pending: Suggestion, advice: Advice): Promise<void> {
+    const inc = await this.current(id)
+    if (inc === undefined) return
+    let result: AdviceResult
+    try {
+      const profiles: EntityProfile[] = []
+      for (const key of inc.entities.slice(0, 6)) {
+        const i = key.indexOf('=')
+        const p = await advice.profiles.get(key.slice(0, i) as EntityKind, key.slice(i + 1)).catch(() => undefined)
+        if (p !== undefined) profiles.push(p)
+      }
+      const similar = await this.index.similar(searchDocument(inc, 0, new Date().toISOString()), 5).catch(() => [])
+      result = await advice.adviser.suggest({ incident: structuredClone(inc), input: triageInputOf(inc), heuristic: inc.verdict, profiles, similar })
+    } catch (err) {
+      result = { status: 'failed', reason: err instanceof Error ? err.message : String(err) }
+    }
+    const done: Suggestion = { ...result, requested_by: pending.requested_by, requested_at: pending.requested_at, completed_at: new Date().toISOString() }
+    const { verdict: _v, ...record } = done
+    await this.mutate(LLM, id, 'suggest:result', () => ({ apply: (x) => void (x.suggestion = done), before: { suggestion: 'pending' }, after: { ...record, ...(done.verdict ? { verdict: done.verdict } : {}) } })).catch(() => advice.counters.drop('sink_write_failed'))
+  }
 
   /** The stored documents that match the contract. */
   private docs(rows: ReadonlyArray<{ doc: string }>): Incident[] {
@@ -303,7 +405,9 @@ export class StoredIncidents implements IncidentService {
   submitTriage(ctx: ChangeContext, id: string, t: { verdict: CloseReason; severity: IncidentSeverity; accepted: boolean }): Promise<Incident> {
     return this.mutate(ctx, id, 'triage', (inc) => {
       const v = inc.verdict
-      const sub: TriageSubmission = { at: new Date().toISOString(), by: ctx.who.actor, verdict: t.verdict, severity: t.severity, ai: { verdict: v.auto_escalate ? 'escalate' : 'review', severity: v.severity, threat_type: v.threat_type, auto_escalate: v.auto_escalate, triager: v.triager }, accepted: t.accepted }
+      const llm = inc.suggestion?.status === 'ready' && inc.suggestion.verdict ? { disposition: inc.suggestion.verdict.disposition, severity: inc.suggestion.verdict.severity, model: inc.suggestion.model ?? 'unknown' } : undefined
+      const ai: TriageSubmission['ai'] = { verdict: v.auto_escalate ? 'escalate' : 'review', severity: v.severity, threat_type: v.threat_type, auto_escalate: v.auto_escalate, triager: v.triager, ...(llm ? { llm } : {}) }
+      const sub: TriageSubmission = { at: new Date().toISOString(), by: ctx.who.actor, verdict: t.verdict, severity: t.severity, ai, accepted: t.accepted }
       return { apply: (i) => void (i.triage_submissions = [...(i.triage_submissions ?? []), sub]), before: null, after: sub }
     })
   }

@@ -36,7 +36,7 @@ export class Stages {
   readonly intel: ThreatIntel
   readonly triage: TriageStage
   /** In the order they run. */
-  readonly list: readonly Stage[]
+  private readonly list: Stage[]
 
   constructor(config: Pick<Config, 'profile' | 'incident' | 'detect'>, opts: StagesOptions = {}) {
     const correlations = loadCorrelations(ruleDirs(config))
@@ -53,6 +53,16 @@ export class Stages {
     if (this.profiles) list.push(new RiskStage(this.profiles))
     list.push(new IncidentStage(this.incidents), this.triage, ...(opts.after?.(this.incidents) ?? []))
     this.list = list
+  }
+
+  /** The stages, in the order they run. */
+  get names(): string[] {
+    return this.list.map((s) => s.name)
+  }
+
+  /** Appends a stage that needs what was built from these stages (e.g. the incident service's second opinions). */
+  add(stage: Stage): void {
+    this.list.push(stage)
   }
 
   /** One worker result through every stage, in order. */
