@@ -17,6 +17,8 @@ Commands:
                         --ips N (default 1000000)
   bench kafka [opts]    Kafka -> ClickHouse on a real local broker: raw limit, pipeline, latency
                         --events N (default 500000)
+  bench similar [opts]  top-5 similar-incident latency, embedded index (and Elasticsearch when
+                        ELASTICSEARCH_URL is set): --incidents N (default 100000) --queries N (default 200)
   config [--markdown]   print every configuration option: environment variable, key, default, meaning
                         (--markdown: the table in README.md)
   help                  this text

@@ -28,6 +28,8 @@ export type { IngestOutcome, IngestRecordError, IngestRequest, Source, SourceOut
 export { openStore, type Store, type RowFormat } from './sinks/clickhouse/client.js'
 export { migrate } from './sinks/clickhouse/migrate.js'
 export { ClickHouseProfiles } from './sinks/clickhouse/profiles.js'
+export { LocalIncidentIndex } from './sinks/search/local.js'
+export { searchDocument, type IncidentDocument, type IncidentIndex, type SearchStatus, type SimilarIncident, type SimilarityReasons } from './sinks/search/types.js'
 export { Telemetry } from './telemetry/counters.js'
 // detection pieces the benches and tests measure directly
 export { SEVERITY_RANK, stableId, type Severity } from './transforms/detect/alerts.js'

@@ -3,6 +3,7 @@ import { benchIngest } from './ingest.js'
 import { benchDetect } from './detect.js'
 import { benchProfiles } from './profiles.js'
 import { benchKafka } from './kafka.js'
+import { benchSimilar } from './similar.js'
 
 export async function runBench(args: string[]): Promise<number> {
   const [what, ...rest] = args
@@ -15,8 +16,10 @@ export async function runBench(args: string[]): Promise<number> {
       return benchProfiles(rest)
     case 'kafka':
       return benchKafka(rest)
+    case 'similar':
+      return benchSimilar(rest)
     default:
-      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed]\n       watchfloor bench detect [--events N]\n       watchfloor bench profiles [--ips N]\n       watchfloor bench kafka [--events N]\n')
+      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed]\n       watchfloor bench detect [--events N]\n       watchfloor bench profiles [--ips N]\n       watchfloor bench kafka [--events N]\n       watchfloor bench similar [--incidents N] [--queries N]\n')
       return 2
   }
 }
