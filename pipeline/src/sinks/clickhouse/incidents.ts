@@ -22,22 +22,22 @@ export async function* storedIncidentVersions(store: Store, sinceIso: string, pa
   for (;;) {
     const rows = await store.client
       .query({
-        query: `SELECT incident_id, doc, toString(version) AS version, toString(updated_at) AS updated_at FROM incidents FINAL
+        query: `SELECT incident_id, doc, toString(version) AS v, toString(updated_at) AS updated FROM incidents FINAL
                 WHERE ${first ? 'updated_at >= toDateTime64({t:String}, 3, \'UTC\')' : '(updated_at, incident_id) > (toDateTime64({t:String}, 3, \'UTC\'), {id:String})'}
                 ORDER BY updated_at, incident_id LIMIT {n:UInt32}`,
         query_params: { t: after.t, id: after.id, n: pageSize },
         format: 'JSONEachRow',
       })
-      .then((r) => r.json<{ incident_id: string; doc: string; version: string; updated_at: string }>())
+      .then((r) => r.json<{ incident_id: string; doc: string; v: string; updated: string }>())
     if (rows.length === 0) return
     const page: StoredIncidentVersion[] = []
     for (const r of rows) {
       const incident = storedDocument(r.doc, parseIncident, invalid)
-      if (incident !== undefined) page.push({ incident, version: Number(r.version), updated_at: `${r.updated_at.replace(' ', 'T')}Z` })
+      if (incident !== undefined) page.push({ incident, version: Number(r.v), updated_at: `${r.updated.replace(' ', 'T')}Z` })
     }
     if (page.length > 0) yield page
     const last = rows[rows.length - 1]!
-    after = { t: last.updated_at, id: last.incident_id }
+    after = { t: last.updated, id: last.incident_id }
     first = false
     if (rows.length < pageSize) return
   }
