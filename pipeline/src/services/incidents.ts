@@ -130,7 +130,8 @@ export type AdviceResult = Omit<Suggestion, 'status' | 'requested_by' | 'request
 /** The LLM triager, as the incident service uses it: it never throws (a failure is a result with its reason). */
 export interface Adviser {
   inGrayZone(input: TriageInput, verdict: Verdict): boolean
-  suggest(ctx: AdviceContext): Promise<AdviceResult>
+  /** `fresh`: not from the cache of answered situations (an analyst asking). */
+  suggest(ctx: AdviceContext, opts?: { fresh?: boolean }): Promise<AdviceResult>
 }
 
 /** Second opinions: the LLM, the profiles they are asked with, and the counters of their outcomes. */
@@ -244,7 +245,7 @@ export class StoredIncidents implements IncidentService {
     if (now.suggestion?.status === 'pending') return now
     const pending: Suggestion = { status: 'pending', requested_by: ctx.who.actor, requested_at: new Date().toISOString() }
     const inc = await this.mutate(ctx, id, 'suggest:request', (i) => ({ apply: (x) => void (x.suggestion = pending), before: i.suggestion ? { suggestion: i.suggestion.status } : null, after: { suggestion: 'pending' } }))
-    const run = this.advise(id, pending, this.advice).finally(() => this.advising.delete(run))
+    const run = this.advise(id, pending, this.advice, ctx !== AUTO).finally(() => this.advising.delete(run))
     this.advising.add(run)
     return inc
   }
@@ -254,7 +255,7 @@ export class StoredIncidents implements IncidentService {
     while (this.advising.size > 0) await Promise.allSettled([...this.advising])
   }
 
-  private async advise(id: string, pending: Suggestion, advice: Advice): Promise<void> {
+  private async advise(id: string, pending: Suggestion, advice: Advice, fresh: boolean): Promise<void> {
     const inc = await this.current(id)
     if (inc === undefined) return
     let result: AdviceResult
@@ -266,7 +267,7 @@ export class StoredIncidents implements IncidentService {
         if (p !== undefined) profiles.push(p)
       }
       const similar = await this.index.similar(searchDocument(inc, 0, new Date().toISOString()), 5).catch(() => [])
-      result = await advice.adviser.suggest({ incident: structuredClone(inc), input: triageInputOf(inc), heuristic: inc.verdict, profiles, similar })
+      result = await advice.adviser.suggest({ incident: structuredClone(inc), input: triageInputOf(inc), heuristic: inc.verdict, profiles, similar }, { fresh })
     } catch (err) {
       result = { status: 'failed', reason: err instanceof Error ? err.message : String(err) }
     }

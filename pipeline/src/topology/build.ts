@@ -17,7 +17,8 @@ import { KafkaSource } from '../sources/kafka/kafka.js'
 import type { Source } from '../sources/types.js'
 import { ClickHouseAuditLog } from '../services/audit.js'
 import { ComponentHealthCheck, bufferProbe, ingestProbe, searchProbe, storeProbe, workersProbe, type Probe } from '../services/health.js'
-import { StoredIncidents } from '../services/incidents.js'
+import { AutoSuggestStage, StoredIncidents } from '../services/incidents.js'
+import { LlmTriager } from '../transforms/triage/llm/llm.js'
 import type { Services } from '../services/index.js'
 import { LiveProfiles } from '../services/profiles.js'
 import { StoreStats } from '../services/stats.js'
@@ -82,7 +83,18 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
 
   let ruleStats: RuleStats | undefined
   const audit = new ClickHouseAuditLog(store)
-  const incidents = new StoredIncidents(store, stages.incidents, stages.triage, audit, index, stored)
+  // second opinions: an LLM through any OpenAI-compatible endpoint, when one is configured
+  const adviser = LlmTriager.fromConfig(config)
+  const adviceCounters = telemetry.component('llm', 'transform')
+  const profiles = new LiveProfiles(stages.profiles)
+  const incidents = new StoredIncidents(store, stages.incidents, stages.triage, audit, index, stored, adviser ? { adviser, profiles, counters: adviceCounters } : undefined)
+  if (adviser) {
+    stages.add(new AutoSuggestStage(adviser, incidents, telemetry.component('llm_gray_zone', 'transform')))
+    telemetry.gauge('llm_calls', 'Requests sent to the LLM (retries and repairs included).', () => adviser.stats().calls)
+    telemetry.gauge('llm_tokens', 'LLM tokens used (prompt and completion).', () => adviser.stats().tokens)
+    telemetry.gauge('llm_failures', 'Second opinions that failed (the heuristic verdict stood).', () => adviser.stats().failures)
+    telemetry.gauge('llm_cached', 'Second opinions answered from the cache.', () => adviser.stats().cached)
+  }
   const tokens = new TokenStore(store)
   const probes: Record<string, Probe> = { clickhouse: storeProbe(store), workers: workersProbe(pool, config), buffer: bufferProbe(storage), ingest: ingestProbe(pipeline, config), search: searchProbe(index) }
   telemetry.gauge('search_queued', 'Incident versions waiting for the search index.', () => index.status().queued)
@@ -91,7 +103,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   const services: Services = {
     ingest: http,
     incidents,
-    profiles: new LiveProfiles(stages.profiles),
+    profiles,
     health: new ComponentHealthCheck(probes),
     stats: new StoreStats(store, telemetry, {
       ruleStats: () => ruleStats,
@@ -157,6 +169,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
         const deadline = Date.now() + config.shutdownTimeoutMs
         const drained = await pipeline.drain(config.shutdownTimeoutMs)
         const stored = await storage.close(Math.max(0, deadline - Date.now()))
+        await incidents.settled()
         await profileSink?.close()
         await index.flush(Math.max(0, deadline - Date.now()))
         await index.close()

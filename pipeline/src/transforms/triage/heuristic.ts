@@ -14,6 +14,8 @@ import type { TriageInput, Triager } from './triager.js'
 const LEVELS: readonly IncidentSeverity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']
 /** Entity risk (0-100) from which any detection on the entity is HIGH. */
 export const RISK_THRESHOLD = 90
+/** Entity risk (0-100) that counts as independent evidence (raises the severity a level; an incident with it is corroborated). */
+export const EVIDENCE_RISK = 80
 const rank = (s: string) => Math.max(0, LEVELS.indexOf(s as IncidentSeverity))
 
 /** Threat types in precedence order: the first whose evidence is present names the incident. */
@@ -68,7 +70,7 @@ export class HeuristicTriager implements Triager {
     if (rules.size >= 2) evidence.push(`${rules.size} distinct detections`)
     if (seen.length >= 3) evidence.push(`${seen.length} ATT&CK tactics (${seen.join(', ')})`)
     if (lists.length > 0) evidence.push(`${x.ip!.address} is on threat-intel list ${lists.join(', ')}`)
-    if (x.max_entity_risk >= 80) evidence.push(`entity risk ${x.max_entity_risk}/100`)
+    if (x.max_entity_risk >= EVIDENCE_RISK) evidence.push(`entity risk ${x.max_entity_risk}/100`)
     const correlated = x.alerts.some((a) => a.correlation)
     if (evidence.length > 0) {
       // one level up; CRITICAL needs an alert that was HIGH on its own, or two kinds of evidence

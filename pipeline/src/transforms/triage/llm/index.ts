@@ -1,5 +1,5 @@
 /** LLM triage: the second-opinion triager, its client, and embeddings from the same endpoint. */
-export { LlmTriager, EVIDENCE_RISK, fingerprint, isDowngrade, parseVerdict, PROMPT_VERSION, type LlmStats, type LlmTriagerOptions, type SimilarContext, type SuggestContext, type SuggestionOutcome } from './llm.js'
+export { LlmTriager, inGrayZone, EVIDENCE_RISK, fingerprint, isDowngrade, parseVerdict, PROMPT_VERSION, type LlmStats, type LlmTriagerOptions, type SimilarContext, type SuggestContext, type SuggestionOutcome } from './llm.js'
 export { Embedder, type EmbedderOptions } from './embeddings.js'
 export { LLM_FAILURES, LlmCallError, LlmClient, type LlmFailure } from './client.js'
 export { HourlyBudget } from './budget.js'

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto'
 import { checkContract, ContractError, SuggestedVerdictSchema, type IncidentSeverity, type Suggestion, type SuggestedVerdict, type Verdict } from '@watchfloor/contracts'
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import type { Config } from '../../../config/schema.js'
+import { EVIDENCE_RISK } from '../heuristic.js'
 import type { TriageInput } from '../triager.js'
 import { HourlyBudget } from './budget.js'
 import { LlmCallError, LlmClient, type ChatAnswer, type Deadline } from './client.js'
@@ -61,11 +62,7 @@ export interface LlmTriagerOptions {
 
 const LEVELS: readonly IncidentSeverity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']
 const rank = (s: string) => LEVELS.indexOf(s as IncidentSeverity)
-/**
- * Entity risk from which the heuristic counts a risky entity as evidence (heuristic.ts raises a
- * level at 80, and forces HIGH at RISK_THRESHOLD = 90): an incident with such an entity is corroborated.
- */
-export const EVIDENCE_RISK = 80
+export { EVIDENCE_RISK }
 const WIRE_SCHEMA = verdictJsonSchema()
 
 /** True when the model's verdict is lower than the heuristic's, or calls the incident anything but a true positive. */
@@ -105,6 +102,28 @@ export function parseVerdict(answer: Pick<ChatAnswer, 'content' | 'finishReason'
     if (e instanceof ContractError) return { ok: false, notJson: false, problems: e.issues.map((i) => `${i.path}: ${i.message}`) }
     throw e
   }
+}
+
+/**
+ * Whether the heuristic verdict is unsure enough for an automatic second opinion:
+ * `uncorroborated` is MEDIUM/HIGH with none of the heuristic's own evidence (two or more rules,
+ * three or more named tactics, a threat-intel hit, an entity at EVIDENCE_RISK or above); `band` is
+ * a confidence inside LLM_CONFIDENCE_BAND. A pure function of the config, so a replay can count
+ * the automatic calls with no LLM configured.
+ */
+export function inGrayZone(config: Pick<Config['llm'], 'grayZone' | 'confidenceBand'>, input: TriageInput, verdict: Verdict): boolean {
+  for (const zone of config.grayZone) {
+    if (zone === 'uncorroborated') {
+      const rules = new Set(input.alerts.map((a) => a.rule.id))
+      const tactics = new Set(input.alerts.flatMap((a) => a.namedTactics))
+      const corroborated = rules.size >= 2 || tactics.size >= 3 || (input.ip?.lists.length ?? 0) > 0 || input.max_entity_risk >= EVIDENCE_RISK
+      if ((verdict.severity === 'MEDIUM' || verdict.severity === 'HIGH') && !corroborated) return true
+    } else if (zone === 'band') {
+      const [lo, hi] = config.confidenceBand
+      if (verdict.confidence >= lo && verdict.confidence <= hi) return true
+    }
+  }
+  return false
 }
 
 export class LlmTriager {
@@ -155,18 +174,7 @@ export class LlmTriager {
    * entity at EVIDENCE_RISK or above); `band` is a confidence inside LLM_CONFIDENCE_BAND.
    */
   inGrayZone(input: TriageInput, verdict: Verdict): boolean {
-    for (const zone of this.config.grayZone) {
-      if (zone === 'uncorroborated') {
-        const rules = new Set(input.alerts.map((a) => a.rule.id))
-        const tactics = new Set(input.alerts.flatMap((a) => a.namedTactics))
-        const corroborated = rules.size >= 2 || tactics.size >= 3 || (input.ip?.lists.length ?? 0) > 0 || input.max_entity_risk >= EVIDENCE_RISK
-        if ((verdict.severity === 'MEDIUM' || verdict.severity === 'HIGH') && !corroborated) return true
-      } else if (zone === 'band') {
-        const [lo, hi] = this.config.confidenceBand
-        if (verdict.confidence >= lo && verdict.confidence <= hi) return true
-      }
-    }
-    return false
+    return inGrayZone(this.config, input, verdict)
   }
 
   stats(): LlmStats {
