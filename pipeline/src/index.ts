@@ -29,6 +29,7 @@ export { openStore, type Store, type RowFormat } from './sinks/clickhouse/client
 export { migrate } from './sinks/clickhouse/migrate.js'
 export { ClickHouseProfiles } from './sinks/clickhouse/profiles.js'
 export { LocalIncidentIndex } from './sinks/search/local.js'
+export { ElasticsearchIndex, type Backfill, type ElasticsearchIndexOptions } from './sinks/elasticsearch/sink.js'
 export { searchDocument, type IncidentDocument, type IncidentIndex, type SearchStatus, type SimilarIncident, type SimilarityReasons } from './sinks/search/types.js'
 export { Telemetry } from './telemetry/counters.js'
 // detection pieces the benches and tests measure directly
