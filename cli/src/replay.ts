@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
-import { FileSource, SEVERITY_RANK, Stages, createTransformPool, fileRecordId, loadConfig, makeTask, type FileRecord, type IngestOutcome, type IngestRequest, type Severity, type SourceOutput, type TransformPool, type TransformResult } from '@watchfloor/pipeline'
+import { FileSource, LlmTriager, SEVERITY_RANK, Stages, inGrayZone, triageInputOf, createTransformPool, fileRecordId, loadConfig, makeTask, type FileRecord, type IngestOutcome, type IngestRequest, type Severity, type SourceOutput, type TransformPool, type TransformResult } from '@watchfloor/pipeline'
 import type { Incident } from '@watchfloor/contracts'
 
 /**
@@ -102,6 +102,30 @@ export async function replay(argv: string[]): Promise<number> {
   // (and is listed by) every record that made it fire, including records of earlier batches; an
   // incident's final verdict is known only at the end.
   const analyzer = new Stages(config, { maxProfiles: Number.MAX_SAFE_INTEGER })
+  // second opinions: the incidents the gray zone would send to the LLM (counted with or without one),
+  // and, when an LLM is configured (OPENAI_*), its answers on them
+  const adviser = LlmTriager.fromConfig(config)
+  const asked = new Map<string, Promise<void>>()
+  const suggestions = new Map<string, Awaited<ReturnType<NonNullable<typeof adviser>['suggest']>>>()
+  analyzer.add({
+    name: 'suggest',
+    process: (batch) => {
+      for (const inc of batch.incidents) {
+        if (asked.has(inc.id) || inc.status === 'closed') continue
+        const input = triageInputOf(inc)
+        if (!inGrayZone(config.llm, input, inc.verdict)) continue
+        const snapshot = structuredClone(inc)
+        asked.set(
+          inc.id,
+          adviser === undefined
+            ? Promise.resolve()
+            : adviser.suggest({ incident: snapshot, input, heuristic: snapshot.verdict, profiles: [], similar: [] }).then((r) => {
+                suggestions.set(inc.id, r)
+              }),
+        )
+      }
+    },
+  })
   const alertIdsOf = new Map<number, string[]>()
   const recordSeverity = new Map<number, Severity>()
   const recordOfEvent = new Map<string, number>()
@@ -176,6 +200,7 @@ export async function replay(argv: string[]): Promise<number> {
     if (inc !== undefined && SEVERITY_RANK[inc.severity] > SEVERITY_RANK[recordSeverity.get(rec) ?? 'NONE']) recordSeverity.set(rec, inc.severity)
   }
   const alertCount = alertOut.length
+  await Promise.all(asked.values())
 
   const alertsOut = createWriteStream(path.join(args.out, 'alerts.ndjson'))
   for (const { line, records: recs } of alertOut) {
@@ -216,7 +241,8 @@ export async function replay(argv: string[]): Promise<number> {
     .map((inc) => {
       const recs = [...(incidentRecords.get(inc.id) ?? [])].sort((x, y) => x - y).map((i) => ({ input: records[i]!.input, line: records[i]!.line }))
       // every alert of the incident (the live incident keeps the first 200 ids; its count is exact)
-      return JSON.stringify({ ...inc, alert_ids: alertsOfIncident.get(inc.id) ?? inc.alert_ids, attack: inc.verdict.attack, records: recs }) + '\n'
+      const suggestion = suggestions.get(inc.id)
+      return JSON.stringify({ ...inc, alert_ids: alertsOfIncident.get(inc.id) ?? inc.alert_ids, attack: inc.verdict.attack, records: recs, ...(suggestion ? { suggestion } : {}) }) + '\n'
     })
   writeFileSync(path.join(args.out, 'incidents.ndjson'), incidentLines.join(''))
   const sortKeys = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)))
@@ -237,6 +263,8 @@ export async function replay(argv: string[]): Promise<number> {
     rules_dirs: dirs,
     correlation_rules: analyzer.correlator?.rules.length ?? 0,
     profiles: analyzer.profiles?.size ?? 0,
+    // automatic second opinions: the gray zone's requests (one per incident), and what the LLM did with them when one is configured
+    llm: { configured: adviser !== undefined, model: adviser?.model ?? null, automatic_requests: asked.size, per_1000_records: records.length === 0 ? 0 : Math.round((asked.size / records.length) * 1000 * 1000) / 1000, ...(adviser ? adviser.stats() : { calls: 0, tokens: 0, failures: 0, cached: 0 }) },
   }
   writeFileSync(path.join(args.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
   process.stdout.write(`${records.length.toLocaleString('en-US')} records (${accepted.toLocaleString('en-US')} decoded, ${(records.length - accepted).toLocaleString('en-US')} failed), ${alertCount.toLocaleString('en-US')} alerts -> ${args.out}\n`)

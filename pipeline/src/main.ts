@@ -7,7 +7,8 @@ import type { Config } from './config/schema.js'
 import type { Services } from './services/index.js'
 import { migrate } from './sinks/clickhouse/migrate.js'
 import { openStore, type Store } from './sinks/clickhouse/client.js'
-import type { Log } from './telemetry/log.js'
+import { jsonLog, type Log } from './telemetry/log.js'
+import { Telemetry } from './telemetry/counters.js'
 import { buildTopology, type StartReport } from './topology/build.js'
 
 export interface RunningPipeline {
@@ -23,11 +24,12 @@ export interface RunningPipeline {
   stop(): Promise<void>
 }
 
-export async function startPipeline(config: Readonly<Config>): Promise<RunningPipeline> {
+/** `log`: where components report (default: JSON lines on stderr at LOG_LEVEL). */
+export async function startPipeline(config: Readonly<Config>, log: Log = jsonLog(config.logLevel)): Promise<RunningPipeline> {
   const store = await openStore(config)
   try {
     const { applied } = await migrate(store.client)
-    const topology = buildTopology(config, store)
+    const topology = buildTopology(config, store, new Telemetry(), log)
     let report: StartReport
     try {
       report = await topology.start()

@@ -5,7 +5,7 @@
  * tail of addresses and users with some repeat offenders, ATT&CK techniques per rule, titles
  * and analyses in words, a third closed with a disposition.
  */
-import { LocalIncidentIndex, type IncidentDocument } from '@watchfloor/pipeline'
+import { LocalIncidentIndex, loadConfig, type IncidentDocument } from '@watchfloor/pipeline'
 import { fmt, positiveIntArg } from './util.js'
 
 /** A small deterministic generator (mulberry32). */
@@ -105,5 +105,12 @@ export async function benchSimilar(args: string[]): Promise<number> {
   const rss = process.memoryUsage().rss - rss0
   const e = await measureSimilar((d) => index.similar(d, 5), docs, queries)
   process.stdout.write(`embedded index, ${fmt(n)} incidents (indexed in ${ms(load)}, +${fmt(rss / 1024 / 1024)} MiB RSS): top-5 similar median ${ms(e.median)}, p95 ${ms(e.p95)}, max ${ms(e.max)} over ${fmt(queries)} queries (target <= 50 ms)\n`)
+  const url = loadConfig().search.elasticsearchUrl
+  if (url === undefined) {
+    process.stdout.write('elasticsearch: skipped (set ELASTICSEARCH_URL, e.g. to a node started with `node scripts/elasticsearch/server.mjs start`)\n')
+    return 0
+  }
+  const { benchElasticsearchSimilar } = await import('./similar-es.js')
+  await benchElasticsearchSimilar(url, n, queries)
   return 0
 }

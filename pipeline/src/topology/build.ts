@@ -7,7 +7,10 @@ import type { Config } from '../config/schema.js'
 import type { Store } from '../sinks/clickhouse/client.js'
 import { storedIncidentVersions } from '../sinks/clickhouse/incidents.js'
 import { ClickHouseProfiles, ProfileSink } from '../sinks/clickhouse/profiles.js'
+import { ElasticsearchIndex } from '../sinks/elasticsearch/sink.js'
 import { LocalIncidentIndex } from '../sinks/search/local.js'
+import { VectorIndex } from '../sinks/search/vectors.js'
+import { Embedder } from '../transforms/triage/llm/embeddings.js'
 import { SearchStage } from '../sinks/search/stage.js'
 import { searchDocument, type IncidentIndex } from '../sinks/search/types.js'
 import { KafkaDeadLetterTopic } from '../sinks/dead-letter/topic.js'
@@ -23,7 +26,7 @@ import type { Services } from '../services/index.js'
 import { LiveProfiles } from '../services/profiles.js'
 import { StoreStats } from '../services/stats.js'
 import { TokenStore } from '../services/tokens.js'
-import type { Log } from '../telemetry/log.js'
+import { SILENT, type Log } from '../telemetry/log.js'
 import { Telemetry } from '../telemetry/counters.js'
 import type { RuleStats } from '../transforms/detect/types.js'
 import { createTransformPool } from '../workers/pool.js'
@@ -58,10 +61,18 @@ export interface Topology {
   stop(): Promise<boolean>
 }
 
-export function buildTopology(config: Readonly<Config>, store: Store, telemetry = new Telemetry()): Topology {
+export function buildTopology(config: Readonly<Config>, store: Store, telemetry = new Telemetry(), log: Log = SILENT): Topology {
   const pool = createTransformPool(config)
   const stored = telemetry.component('clickhouse_documents', 'source')
-  const index: IncidentIndex = new LocalIncidentIndex()
+  // similar-incident search: Elasticsearch when configured (refilled from ClickHouse after an outage), else in process
+  const backfill = async function* (sinceIso: string) {
+    for await (const page of storedIncidentVersions(store, sinceIso, 2000, stored)) yield page.map((v) => searchDocument(v.incident, v.version, v.updated_at))
+  }
+  const backend: IncidentIndex =
+    config.search.elasticsearchUrl !== undefined ? new ElasticsearchIndex(config.search, { counters: telemetry.component('elasticsearch', 'sink'), backfill, log }) : new LocalIncidentIndex()
+  // kNN when an embeddings model is configured (OPENAI_EMBEDDINGS_MODEL at the OpenAI-compatible endpoint)
+  const embedder = Embedder.fromConfig(config)
+  const index: IncidentIndex = embedder ? new VectorIndex(backend, embedder, telemetry.component('embeddings', 'transform')) : backend
   const stages = new Stages(config, { persistence: new ClickHouseProfiles(store, stored), after: () => [new SearchStage(index)] })
   const storage = new Storage(config, store, telemetry)
   const pipeline = new Pipeline(config, telemetry, pool, stages, storage)
@@ -133,8 +144,8 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
       const replayed = storage.open()
       profileSink?.start()
       await index.start()
-      // the embedded index lives in memory: refill it from the stored incidents
-      if (index.backend === 'embedded') for await (const page of storedIncidentVersions(store, '1970-01-01T00:00:00.000Z', 5000, stored)) index.write(page.map((v) => searchDocument(v.incident, v.version, v.updated_at)))
+      // the embedded index lives in memory: refill it from the stored incidents (Elasticsearch catches up on its own)
+      if (backend.backend === 'embedded') for await (const page of backfill('1970-01-01T00:00:00.000Z')) backend.write(page)
       const reopened = await incidents.restoreOpen(config.incident.windowMs)
       const rules = await warmUp()
       await tokens.load()

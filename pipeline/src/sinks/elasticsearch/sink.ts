@@ -87,6 +87,8 @@ export class ElasticsearchIndex implements IncidentIndex {
   private started = false
   private loop: Promise<void> | undefined
   private wakeUp: (() => void) | undefined
+  /** At start: the index is behind ClickHouse by whatever was stored since its newest document. */
+  private catchUp = true
   private woken = false
 
   constructor(
@@ -217,6 +219,13 @@ export class ElasticsearchIndex implements IncidentIndex {
   }
 
   /** The template (put each time: it is idempotent and carries mapping changes), then the index or its new fields. */
+  /** The newest `updated_at` in the index (ms), or 0 when it is empty. */
+  private async latestIndexed(): Promise<number> {
+    const r = await this.client.search({ index: this.index, size: 0, aggs: { latest: { max: { field: 'updated_at' } } } }, { requestTimeout: 10_000 })
+    const value = (r.aggregations?.latest as { value?: number | null } | undefined)?.value
+    return typeof value === 'number' ? value : 0
+  }
+
   private async ensureIndex(): Promise<void> {
     const opts = { requestTimeout: 10_000 }
     await this.client.indices.putIndexTemplate(incidentTemplate(this.template), opts)
@@ -254,6 +263,23 @@ export class ElasticsearchIndex implements IncidentIndex {
           this.lastError = describeError(err)
         }
         continue
+      }
+      if (this.catchUp) {
+        // what was stored while no process was writing here (Elasticsearch down across a restart, a crash while degraded)
+        try {
+          const latest = await this.latestIndexed()
+          this.catchUp = false
+          this.since = Math.min(this.since ?? latest, latest)
+        } catch (err) {
+          if (isUnavailable(err)) {
+            this.unreachable(err, [])
+            continue
+          }
+          // the newest document cannot be asked for: backfill everything (versions make it idempotent)
+          this.log.warn({ error: describeError(err) }, 'search index catch-up: newest document unknown, backfilling all incidents')
+          this.catchUp = false
+          this.since = 0
+        }
       }
       if (this.queue.size > 0) {
         await this.send(this.take())

@@ -11,6 +11,9 @@ import type { IncidentDocument, IncidentIndex, SearchStatus, SimilarIncident, Si
 /** Field weights: sharing an entity says more than sharing a rule, a rule more than a technique or a word. */
 const WEIGHT = { e: 3, r: 2, t: 1.5, w: 1 } as const
 type Field = keyof typeof WEIGHT
+/** Embeddings: the weight of a cosine of 1, and the cosine under which two incidents are not alike. */
+const VECTOR_WEIGHT = 5
+const MIN_COSINE = 0.5
 
 const STOP = new Set(
   'the and for with from that this was were are has have had not but its into onto over under more than then them they their there which when where what who whom while also after before between about above below same other each any all one two per via out off via inc'.split(' '),
@@ -66,6 +69,8 @@ export class LocalIncidentIndex implements IncidentIndex {
   private readonly maxDocuments: number
   private readonly maxTermShare: number
   private indexed = 0
+  /** Ids of the incidents that carry an embedding. */
+  private readonly vectors = new Set<string>()
 
   constructor(opts: LocalIndexOptions = {}) {
     this.maxDocuments = opts.maxDocuments ?? 1_000_000
@@ -88,6 +93,7 @@ export class LocalIncidentIndex implements IncidentIndex {
       }
       const entry = { doc, terms: termsOf(doc) }
       this.docs.set(doc.id, entry)
+      if (doc.embedding) this.vectors.add(doc.id)
       for (const t of entry.terms.keys()) {
         let p = this.postings.get(t)
         if (p === undefined) this.postings.set(t, (p = new Set()))
@@ -103,6 +109,7 @@ export class LocalIncidentIndex implements IncidentIndex {
   }
 
   private unpost(id: string, entry: Entry): void {
+    this.vectors.delete(id)
     for (const t of entry.terms.keys()) {
       const p = this.postings.get(t)
       p?.delete(id)
@@ -122,11 +129,14 @@ export class LocalIncidentIndex implements IncidentIndex {
       const w = WEIGHT[field] * Math.log(1 + n / p.size)
       for (const id of p) if (id !== doc.id) scores.set(id, (scores.get(id) ?? 0) + w)
     }
-    if (doc.embedding)
-      for (const [id, s] of scores) {
-        const e = this.docs.get(id)!.doc.embedding
-        if (e) scores.set(id, s + 5 * Math.max(0, cosine(doc.embedding, e)))
+    if (doc.embedding) {
+      // kNN: every incident with a vector (exact; fine for the embedded default's sizes), close ones only
+      for (const id of this.vectors) {
+        if (id === doc.id) continue
+        const c = cosine(doc.embedding, this.docs.get(id)!.doc.embedding!)
+        if (c >= MIN_COSINE) scores.set(id, (scores.get(id) ?? 0) + VECTOR_WEIGHT * c)
       }
+    }
     const top = [...scores].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit)
     return top.map(([id, score]) => {
       const hit = this.docs.get(id)!
