@@ -94,12 +94,14 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
 
   let ruleStats: RuleStats | undefined
   const audit = new ClickHouseAuditLog(store)
+  const probes: Record<string, Probe> = { clickhouse: storeProbe(store), workers: workersProbe(pool, config), buffer: bufferProbe(storage), ingest: ingestProbe(pipeline, config), search: searchProbe(index) }
   // second opinions: an LLM through any OpenAI-compatible endpoint, when one is configured
   const adviser = LlmTriager.fromConfig(config)
   const adviceCounters = telemetry.component('llm', 'transform')
   const profiles = new LiveProfiles(stages.profiles)
   const incidents = new StoredIncidents(store, stages.incidents, stages.triage, audit, index, stored, adviser ? { adviser, profiles, counters: adviceCounters } : undefined)
   if (adviser) {
+    probes.llm = () => ({ status: 'ok', model: adviser.model, ...adviser.stats() })
     stages.add(new AutoSuggestStage(adviser, incidents, telemetry.component('llm_gray_zone', 'transform')))
     telemetry.gauge('llm_calls', 'Requests sent to the LLM (retries and repairs included).', () => adviser.stats().calls)
     telemetry.gauge('llm_tokens', 'LLM tokens used (prompt and completion).', () => adviser.stats().tokens)
@@ -107,7 +109,6 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
     telemetry.gauge('llm_cached', 'Second opinions answered from the cache.', () => adviser.stats().cached)
   }
   const tokens = new TokenStore(store)
-  const probes: Record<string, Probe> = { clickhouse: storeProbe(store), workers: workersProbe(pool, config), buffer: bufferProbe(storage), ingest: ingestProbe(pipeline, config), search: searchProbe(index) }
   telemetry.gauge('search_queued', 'Incident versions waiting for the search index.', () => index.status().queued)
   telemetry.gauge('search_documents', 'Incidents in the search index (embedded backend).', () => index.status().documents ?? 0)
   telemetry.gauge('search_degraded', '1 while the search index is degraded or down (incidents are still stored; backfilled after).', () => (index.status().status === 'ok' ? 0 : 1))

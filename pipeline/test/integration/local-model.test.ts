@@ -11,10 +11,10 @@
 import { checkContract, SuggestedVerdictSchema } from '@watchfloor/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error -- a plain .mjs script without type declarations (tests are not type-checked by tsc -b)
-import { missingReason, modelFetched, startModelServer, stopModelServer } from '../../../../../scripts/local-llm/model.mjs'
-import { loadConfig } from '../../../config/load.js'
-import { LlmTriager, PROMPT_VERSION } from './llm.js'
-import { sampleContext } from './sample.js'
+import { missingReason, modelFetched, startModelServer, stopModelServer } from '../../../scripts/local-llm/model.mjs'
+import { loadConfig } from '../../src/config/load.js'
+import { LlmTriager, PROMPT_VERSION } from '../../src/transforms/triage/llm/llm.js'
+import { sampleContext } from '../../src/transforms/triage/llm/sample.js'
 
 interface ModelServer {
   baseUrl: string
