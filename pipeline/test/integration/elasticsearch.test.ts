@@ -11,7 +11,7 @@ import { elasticsearchNode, needElasticsearch } from '../../../test/support/elas
 import { loadConfig } from '../../src/config/load.js'
 import { WatchfloorError } from '../../src/errors.js'
 import { ComponentCounters } from '../../src/telemetry/counters.js'
-import { incidentDocument as doc } from '../../src/sinks/elasticsearch/fixtures.js'
+import { incidentDocument as doc } from '../../src/sinks/search/fixtures.js'
 import { ElasticsearchIndex, type Backfill } from '../../src/sinks/elasticsearch/sink.js'
 import type { IncidentDocument } from '../../src/sinks/search/types.js'
 
@@ -210,8 +210,20 @@ describe.skipIf(!es.have)(es.title('the Elasticsearch incidents index (real node
 
     await node.start()
     expect(await idx.flush(60_000)).toBe(true)
-    expect(backfills).toEqual([minute(20)])
+    // the first is the catch-up at start (the index was empty: everything the store has), then the outage's
+    expect(backfills).toEqual(['1970-01-01T00:00:00.000Z', minute(20)])
     expect(idx.status()).toMatchObject({ status: 'ok', backfill_pending: false, queued: 0, documents: 19 })
+    // a process starting on this index (after a crash while degraded, or Elasticsearch down across a
+    // restart) catches up from the index's newest version, not from the beginning
+    const again: string[] = []
+    const { idx: next } = open('wf-outage', async function* (since) {
+      again.push(since)
+      yield [...store.values()].filter((d) => d.updated_at >= since)
+    })
+    await next.start()
+    for (let t = Date.now(); again.length === 0 && Date.now() - t < 10_000; ) await new Promise((r) => setTimeout(r, 50))
+    expect(await next.flush(10_000)).toBe(true)
+    expect(again).toEqual([minute(30)])
     expect((await client.count({ index: 'wf-outage' })).count).toBe(19)
     const changed = await client.get<IncidentDocument>({ index: 'wf-outage', id: 'before-3' })
     expect(changed._source?.title).toBe('before 3, changed while down')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { incidentDocument as doc } from './fixtures.js'
+import { incidentDocument as doc } from '../search/fixtures.js'
 import { cosine, readSource, reasonsFor, shared, similarIncident, similarRequest, words } from './query.js'
 
 

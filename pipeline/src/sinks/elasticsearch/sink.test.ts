@@ -9,7 +9,7 @@ import { loadConfig } from '../../config/load.js'
 import { WatchfloorError } from '../../errors.js'
 import { ComponentCounters } from '../../telemetry/counters.js'
 import type { IncidentDocument } from '../search/types.js'
-import { incidentDocument as doc } from './fixtures.js'
+import { incidentDocument as doc } from '../search/fixtures.js'
 import { ElasticsearchIndex, type Backfill } from './sink.js'
 
 type ItemStatus = number | { status: number; type: string }
@@ -56,7 +56,7 @@ class FakeClient {
   }
 }
 
-function setup(opts: { maxQueued?: number; script?: BulkScript; backfill?: Backfill } = {}) {
+function setup(opts: { maxQueued?: number; script?: BulkScript; backfill?: Backfill; catchUp?: boolean } = {}) {
   const config = loadConfig({ env: {}, overrides: { search: { elasticsearchUrl: 'http://127.0.0.1:9200', index: 'wf' } } })
   // below the option's minimum (100), to fill the queue with a handful of versions
   const search = { ...config.search, maxQueued: opts.maxQueued ?? 1000 }
@@ -68,7 +68,7 @@ function setup(opts: { maxQueued?: number; script?: BulkScript; backfill?: Backf
     async function* (since) {
       backfillCalls.push(since)
     }
-  const index = new ElasticsearchIndex(search, { counters, backfill, client: fake as unknown as Client, backoffMs: 5, maxBackoffMs: 20, attempts: 3 })
+  const index = new ElasticsearchIndex(search, { counters, backfill, client: fake as unknown as Client, backoffMs: 5, maxBackoffMs: 20, attempts: 3, catchUp: opts.catchUp ?? false })
   return { index, fake, counters, backfillCalls }
 }
 
@@ -206,5 +206,29 @@ describe('ElasticsearchIndex write path', () => {
     index.write([doc({ id: 'late' })])
     expect(counters.dropped.get('pipeline_stopping')).toBe(1)
     expect(index.status().status).toBe('down')
+  })
+})
+
+describe('ElasticsearchIndex catch-up at start', () => {
+  it('backfills from the newest version the index holds, or from the beginning when it is empty', async () => {
+    const calls: string[] = []
+    const { index, fake } = setup({ catchUp: true, backfill: async function* (since) {
+      calls.push(since)
+    } })
+    const search = fake.search
+    fake.search = async () => ({ ...(await search()), aggregations: { latest: { value: Date.parse('2026-11-23T10:07:00.000Z') } } })
+    await index.start()
+    expect(await index.flush(2000)).toBe(true)
+    for (let t = Date.now(); calls.length === 0 && Date.now() - t < 2000; ) await new Promise((r) => setTimeout(r, 10))
+    expect(calls).toEqual(['2026-11-23T10:07:00.000Z'])
+    await index.close()
+    const empty: string[] = []
+    const fresh = setup({ catchUp: true, backfill: async function* (since) {
+      empty.push(since)
+    } })
+    await fresh.index.start()
+    for (let t = Date.now(); empty.length === 0 && Date.now() - t < 2000; ) await new Promise((r) => setTimeout(r, 10))
+    expect(empty).toEqual(['1970-01-01T00:00:00.000Z'])
+    await fresh.index.close()
   })
 })

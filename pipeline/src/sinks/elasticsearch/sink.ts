@@ -43,6 +43,8 @@ export interface ElasticsearchIndexOptions {
   maxBackoffMs?: number
   /** Longest wait for a similar-incidents answer (default 5 s). */
   searchTimeoutMs?: number
+  /** At start, backfill what the store has beyond the index's newest version (default true; tests of the write path turn it off). */
+  catchUp?: boolean
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
@@ -79,6 +81,7 @@ export class ElasticsearchIndex implements IncidentIndex {
   private reachable = true
   private overflowed = false
   private lastError: string | undefined
+  private lastRefusal: string | undefined
   private indexed = 0
   private failed = 0
   private documents: number | undefined
@@ -88,7 +91,7 @@ export class ElasticsearchIndex implements IncidentIndex {
   private loop: Promise<void> | undefined
   private wakeUp: (() => void) | undefined
   /** At start: the index is behind ClickHouse by whatever was stored since its newest document. */
-  private catchUp = true
+  private catchUp: boolean
   private woken = false
 
   constructor(
@@ -106,6 +109,7 @@ export class ElasticsearchIndex implements IncidentIndex {
     this.backoffMs = opts.backoffMs ?? 200
     this.maxBackoffMs = opts.maxBackoffMs ?? 30_000
     this.searchTimeoutMs = opts.searchTimeoutMs ?? 5000
+    this.catchUp = opts.catchUp ?? true
   }
 
   async start(): Promise<void> {
@@ -434,7 +438,8 @@ export class ElasticsearchIndex implements IncidentIndex {
   /** Versions Elasticsearch refused (a mapping conflict, a malformed value): retrying fails the same way. */
   private reject(docs: readonly IncidentDocument[], error: string): void {
     this.failed += docs.length
-    this.lastError = `refused ${docs.length} version(s): ${error}`
+    // kept apart from the availability errors: an outage ending does not make a refusal go away
+    this.lastRefusal = `refused ${docs.length} version(s): ${error}`
     this.opts.counters.drop('sink_write_failed', docs.length)
   }
 
@@ -455,7 +460,7 @@ export class ElasticsearchIndex implements IncidentIndex {
     if (!this.reachable) return `elasticsearch unreachable (${this.lastError ?? 'no answer'})${backfill}`
     if (this.overflowed) return `more than ${this.search.maxQueued} versions queued${backfill}`
     if (backfill !== '') return backfill.slice(2)
-    return this.lastError
+    return this.lastError ?? this.lastRefusal
   }
 
   private sinceIso(): string | undefined {

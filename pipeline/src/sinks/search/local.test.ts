@@ -2,36 +2,11 @@
 import { describe, expect, it } from 'vitest'
 import type { Incident } from '@watchfloor/contracts'
 import { LocalIncidentIndex, words } from './local.js'
+import { incidentDocument } from './fixtures.js'
 import { searchDocument, type IncidentDocument } from './types.js'
 
-function doc(id: string, p: Partial<IncidentDocument> = {}): IncidentDocument {
-  return {
-    id,
-    version: 1,
-    title: 'SSH brute force',
-    summary: '',
-    evidence: '',
-    status: 'new',
-    severity: 'HIGH',
-    risk_score: 50,
-    disposition: null,
-    closed_by: null,
-    closed_at: null,
-    analyst: null,
-    entities: [],
-    ips: [],
-    users: [],
-    hosts: [],
-    rules: [],
-    techniques: [],
-    tactics: [],
-    threat_type: 'brute_force',
-    first_seen: '2026-11-20T08:00:00.000Z',
-    last_seen: '2026-11-20T08:05:00.000Z',
-    updated_at: '2026-11-20T08:05:00.000Z',
-    ...p,
-  }
-}
+/** A brute-force incident document unless the test says otherwise. */
+const doc = (id: string, p: Partial<IncidentDocument> = {}): IncidentDocument => incidentDocument({ id, title: 'SSH brute force', severity: 'HIGH', threat_type: 'brute_force', ...p })
 
 describe('LocalIncidentIndex', () => {
   const index = new LocalIncidentIndex()

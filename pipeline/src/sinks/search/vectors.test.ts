@@ -2,13 +2,11 @@
 import { describe, expect, it } from 'vitest'
 import { ComponentCounters } from '../../telemetry/counters.js'
 import { LocalIncidentIndex } from './local.js'
+import { incidentDocument } from './fixtures.js'
 import type { IncidentDocument } from './types.js'
 import { VectorIndex, type TextEmbedder } from './vectors.js'
 
-const doc = (id: string, title: string): IncidentDocument => ({
-  id, version: 1, title, summary: '', evidence: '', status: 'new', severity: 'HIGH', risk_score: 0, disposition: null, closed_by: null, closed_at: null, analyst: null,
-  entities: [], ips: [], users: [], hosts: [], rules: [], techniques: [], tactics: [], threat_type: '', first_seen: 'f', last_seen: 'l', updated_at: 'u',
-})
+const doc = (id: string, title: string): IncidentDocument => incidentDocument({ id, title })
 
 /** A toy embedding: credential theft vs network noise, by a few words that mean the same. */
 const embedder = (fail = false): TextEmbedder => ({

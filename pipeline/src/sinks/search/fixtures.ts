@@ -1,5 +1,5 @@
 /** A complete `IncidentDocument` with neutral values, for tests of the search backends (only what a test names differs). */
-import type { IncidentDocument } from '../search/types.js'
+import type { IncidentDocument } from './types.js'
 
 export function incidentDocument(over: Partial<IncidentDocument> & { id: string }): IncidentDocument {
   return {
