@@ -22,9 +22,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort, runIfMain } from '../lib/process.mjs'
+
+export { freePort }
 
 export const ES_VERSION = '8.19.20'
 const HERE = path.dirname(fileURLToPath(import.meta.url))
@@ -109,16 +111,6 @@ export function fetchElasticsearch({ force = false } = {}) {
   return TARGET
 }
 
-export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-    srv.once('error', reject)
-  })
-}
 
 async function healthy(url, timeoutMs = 2000) {
   try {
@@ -264,9 +256,4 @@ async function main() {
   process.exitCode = 2
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((err) => {
-    process.stderr.write(`${err.stack ?? err}\n`)
-    process.exit(1)
-  })
-}
+runIfMain(import.meta.url, main)

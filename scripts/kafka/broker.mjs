@@ -18,6 +18,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort, runIfMain } from '../lib/process.mjs'
 
 export const KAFKA_VERSION = '4.1.0'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -61,16 +62,6 @@ function canConnect(port) {
   })
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-    srv.once('error', reject)
-  })
-}
 
 /**
  * Start a broker+controller. Resolves once the broker accepts connections and has registered
@@ -196,9 +187,4 @@ async function main() {
   process.exit(2)
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((err) => {
-    process.stderr.write(`${err.stack ?? err}\n`)
-    process.exit(1)
-  })
-}
+runIfMain(import.meta.url, main)

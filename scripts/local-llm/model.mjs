@@ -17,10 +17,10 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort, runIfMain } from '../lib/process.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const HOME = path.join(ROOT, '.tmp', 'local-llm')
@@ -89,16 +89,6 @@ export async function fetchModel() {
   return { model: MODEL_FILE, runtime: RUNTIME }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-    srv.once('error', reject)
-  })
-}
 
 async function answers(baseUrl) {
   try {
@@ -196,9 +186,4 @@ async function main() {
   process.exit(2)
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((err) => {
-    process.stderr.write(`${err.stack ?? err}\n`)
-    process.exit(1)
-  })
-}
+runIfMain(import.meta.url, main)

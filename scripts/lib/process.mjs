@@ -1,0 +1,25 @@
+/** What the scripts that start real servers for tests (Kafka, Elasticsearch, the local model) share. */
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+    srv.once('error', reject)
+  })
+}
+
+/** Runs `main` when the module at `moduleUrl` is the script node was started with (not when imported); a failure exits 1 with its stack. */
+export function runIfMain(moduleUrl, main) {
+  if (!process.argv[1] || path.resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return
+  main().catch((err) => {
+    process.stderr.write(`${err.stack ?? err}\n`)
+    process.exit(1)
+  })
+}
