@@ -120,6 +120,27 @@ function fakes() {
         return ids.map((id) => (store.has(id) ? { id, ok: true, status: m.to } : { id, ok: false, error: { code: 'INCIDENT_NOT_FOUND', message: 'no such incident' } }))
       },
     },
+    evidence: {
+      async incidentAlerts(id, page) {
+        rec('evidence.incidentAlerts', id, page)
+        get(id)
+        return { alerts: [{ id: 'a1', timestamp: 't', rule: { id: 'r', title: 'SSH Brute Force', level: 'high' }, severity: 'HIGH', attack: { techniques: ['T1110'], tactics: [] }, matched: { 'source.ip': '203.0.113.7' }, entities: { source_ip: '203.0.113.7', destination_ip: '', user: '', host: '' }, event_ids: ['e1'], correlation: null }], total: 1 }
+      },
+      async incidentEvents(id, page) {
+        rec('evidence.incidentEvents', id, page)
+        get(id)
+        return { events: [{ event_id: 'e1', timestamp: 't', original: '{"a":1}' }], total: 1 }
+      },
+      async alerts(f) {
+        rec('evidence.alerts', f)
+        return { alerts: [], total: 0 }
+      },
+      async events(f) {
+        rec('evidence.events', f)
+        if (f.from === '2026-11-24T09:00:00Z' && f.to === '2026-11-20T00:00:00Z') throw new WatchfloorError('REQUEST_INVALID', 'from must not be after to')
+        return { events: [], total: 0 }
+      },
+    },
     profiles: {
       async get(kind, entity) {
         rec('profiles.get', kind, entity)
@@ -259,6 +280,20 @@ describe('reads', () => {
     expect(down.status).toBe(503)
     expect(down.headers['retry-after']).toBe('1')
     expect((await call('GET', '/api/incident/i2/similar')).status).toBe(401)
+  })
+
+  it('serves the evidence of an incident, paged, and hunts with validated filters', async () => {
+    const alerts = await call('GET', '/api/incident/i1/alerts?limit=10', 'wf-viewer')
+    expect(alerts.json).toMatchObject({ total: 1, limit: 10, offset: 0, alerts: [{ matched: { 'source.ip': '203.0.113.7' } }] })
+    expect(f.calls.filter((c) => c.service === 'evidence.incidentAlerts').at(-1)!.args).toEqual(['i1', { limit: 10, offset: 0 }])
+    expect((await call('GET', '/api/incident/i1/events', 'wf-viewer')).json.events[0].original).toBe('{"a":1}')
+    expect((await call('GET', '/api/incident/nope/events', 'wf-viewer')).json!.error.code).toBe('INCIDENT_NOT_FOUND')
+    await call('GET', '/api/alerts?ip=203.0.113.7&technique=T1110.001&from=2026-11-24T09:00:00Z', 'wf-viewer')
+    expect(f.calls.filter((c) => c.service === 'evidence.alerts').at(-1)!.args[0]).toEqual({ limit: 50, offset: 0, ip: '203.0.113.7', technique: 'T1110.001', from: '2026-11-24T09:00:00Z' })
+    expect((await call('GET', '/api/alerts?technique=DROP TABLE', 'wf-viewer')).status).toBe(400)
+    expect((await call('GET', '/api/events?from=yesterday', 'wf-viewer')).status).toBe(400)
+    expect((await call('GET', '/api/events?from=2026-11-24T09:00:00Z&to=2026-11-20T00:00:00Z', 'wf-viewer')).json!.error.code).toBe('REQUEST_INVALID')
+    expect((await call('GET', '/api/events')).status).toBe(401)
   })
 
   it('answers profiles by kind, 400 for a bad address and 404 PROFILE_NOT_FOUND', async () => {

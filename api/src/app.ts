@@ -18,6 +18,7 @@ import reportRoutes from './routes/reports.js'
 import { authenticate } from './auth.js'
 import profileRoutes from './routes/profiles.js'
 import incidentRoutes from './routes/incidents.js'
+import evidenceRoutes from './routes/evidence.js'
 
 export interface AppDeps {
   config: Readonly<Config>
@@ -67,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Reads need a token that may read, ingest a token that may ingest (API_AUTH=all, the default).
   // Health, Prometheus metrics and the API docs stay open; actions and administration check their
   // own permission in their routes.
-  const READS = /^\/api\/(incidents|incident\/[^/]+(\/similar)?|stats|ip\/[^/]+\/profile|user\/[^/]+\/profile|host\/[^/]+\/profile)$/
+  const READS = /^\/api\/(incidents|incident\/[^/]+(\/(similar|alerts|events))?|alerts|events|stats|ip\/[^/]+\/profile|user\/[^/]+\/profile|host\/[^/]+\/profile)$/
   app.addHook('onRequest', async (req) => {
     if (config.api.auth !== 'all') return
     const path = req.url.split('?')[0] ?? ''
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes)
   await app.register(statsRoutes)
   await app.register(incidentRoutes)
+  await app.register(evidenceRoutes)
   await app.register(profileRoutes)
   await app.register(actionRoutes)
   await app.register(tokenRoutes)

@@ -45,6 +45,9 @@ export const VerdictSchema = Type.Object({
     hosts: Type.Array(Type.String()),
     domains: Type.Array(Type.String()),
     urls: Type.Array(Type.String()),
+    /** File hashes (MD5, SHA-1, SHA-256) and file paths seen in the matched events. */
+    hashes: Type.Optional(Type.Array(Type.String())),
+    files: Type.Optional(Type.Array(Type.String())),
   }),
   /** Which triager produced it (`heuristic/1`, or an LLM model later). */
   triager: Type.String(),
@@ -184,6 +187,8 @@ export const IncidentSchema = Type.Object({
   rules: Type.Record(Type.String(), IncidentRuleSchema),
   /** Alerts per source address (the most frequent is the incident's main address). */
   source_ips: Type.Record(Type.String(), Type.Number()),
+  /** The evidence behind the alerts, per rule: the most frequent values of the fields the rule matched (command lines, paths, URLs, user names). */
+  evidence: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Array(Type.String())))),
   version: Type.Number(),
 })
 export type Incident = Static<typeof IncidentSchema>

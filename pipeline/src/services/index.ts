@@ -4,6 +4,7 @@
  */
 import type { Ingest } from '../sources/http/http.js'
 import type { AuditLog } from './audit.js'
+import type { Evidence } from './evidence.js'
 import type { Health } from './health.js'
 import type { IncidentService } from './incidents.js'
 import type { Profiles } from './profiles.js'
@@ -13,6 +14,7 @@ import type { Tokens } from './tokens.js'
 export interface Services {
   ingest: Ingest
   incidents: IncidentService
+  evidence: Evidence
   profiles: Profiles
   health: Health
   stats: Stats
@@ -22,6 +24,7 @@ export interface Services {
 
 export type { Ingest, IngestAnswer } from '../sources/http/http.js'
 export type { Actor, AuditEntry, AuditLog, AuditQuery, ChangeContext } from './audit.js'
+export type { AlertView, Evidence, EventView, HuntFilters, Page } from './evidence.js'
 export type { ComponentHealth, ComponentStatus, Health, HealthReport } from './health.js'
 export type { BulkResult, IncidentListQuery, IncidentService, IncidentView, RelatedIncident, SeedAction, StatusMove } from './incidents.js'
 export { ALLOWED, SEED_ACTIONS, checkTransition, seedMove } from './incidents.js'

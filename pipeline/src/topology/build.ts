@@ -19,6 +19,7 @@ import { HttpSource } from '../sources/http/http.js'
 import { KafkaSource } from '../sources/kafka/kafka.js'
 import type { Source } from '../sources/types.js'
 import { ClickHouseAuditLog } from '../services/audit.js'
+import { StoredEvidence } from '../services/evidence.js'
 import { ComponentHealthCheck, bufferProbe, ingestProbe, searchProbe, storeProbe, workersProbe, type Probe } from '../services/health.js'
 import { AutoSuggestStage, StoredIncidents } from '../services/incidents.js'
 import { LlmTriager } from '../transforms/triage/llm/llm.js'
@@ -115,6 +116,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   const services: Services = {
     ingest: http,
     incidents,
+    evidence: new StoredEvidence(store),
     profiles,
     health: new ComponentHealthCheck(probes),
     stats: new StoreStats(store, telemetry, {

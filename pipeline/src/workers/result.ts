@@ -21,7 +21,7 @@ export const TransformResultSchema = Type.Object({
   errors: Type.Array(Type.Object({ index: Type.Integer(), line: Type.Optional(Type.Integer()), code: ErrorCodeSchema, reason: Type.String(), raw: Type.String() })),
   decoders: Counts,
   statuses: Counts,
-  alerts: Type.Array(Type.Object({ index: Type.Integer(), eventId: Type.String(), timestamp: Type.String(), rule: Rule, tags: Type.Array(Type.String()), entities: Entities })),
+  alerts: Type.Array(Type.Object({ index: Type.Integer(), eventId: Type.String(), timestamp: Type.String(), rule: Rule, tags: Type.Array(Type.String()), entities: Entities, matched: Type.Optional(Type.Record(Type.String(), Type.String())) })),
   signals: Type.Array(
     Type.Object({
       index: Type.Integer(),

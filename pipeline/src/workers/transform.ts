@@ -218,7 +218,7 @@ class Collector {
     if (ev.user?.name) entities.user = ev.user.name
     if (ev.host?.name) entities.host = ev.host.name
     for (const m of matches) {
-      this.alerts.push({ index: this.index, eventId: ev.event.id, timestamp: ev['@timestamp'], rule: { id: m.id, title: m.title, level: m.level }, tags: m.tags, entities })
+      this.alerts.push({ index: this.index, eventId: ev.event.id, timestamp: ev['@timestamp'], rule: { id: m.id, title: m.title, level: m.level }, tags: m.tags, entities, ...(m.matched ? { matched: m.matched } : {}) })
     }
     for (const s of signals) this.signals.push(taskSignal(s, { index: this.index, eventId: ev.event.id, timestamp: ev['@timestamp'], entities }))
   }

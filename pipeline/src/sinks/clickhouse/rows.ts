@@ -71,6 +71,7 @@ export function alertRow(
     attack_techniques: attack.techniques,
     attack_tactics: attack.tactics,
     event_id: a.eventId,
+    ...(a.matched !== undefined ? { matched: a.matched } : {}),
     source_ip: a.entities.source_ip ?? '',
     destination_ip: a.entities.destination_ip ?? '',
     user_name: a.entities.user ?? '',

@@ -109,7 +109,7 @@ export function searchDocument(inc: Incident, version: number, updatedAt: string
     version,
     title: inc.title,
     summary: inc.verdict?.analysis ?? '',
-    evidence: [...rules.map(([, r]) => r.title), inc.verdict?.threat_type ?? ''].filter(Boolean).join('\n'),
+    evidence: [...rules.map(([, r]) => r.title), inc.verdict?.threat_type ?? '', ...Object.values(inc.evidence ?? {}).flatMap((fields) => Object.values(fields).flat())].filter(Boolean).join('\n'),
     status: inc.status,
     severity: inc.severity,
     risk_score: inc.risk_score,

@@ -26,6 +26,8 @@ export interface IncidentAlert {
   entities: { source_ip?: string; destination_ip?: string; user?: string; host?: string }
   eventIds: readonly string[]
   correlation: boolean
+  /** The values of the fields the rule matched in the event. */
+  matched?: Readonly<Record<string, string>>
 }
 
 export interface IncidentOptions {
@@ -46,6 +48,44 @@ interface Open {
   ips: Map<string, number>
   /** What the triager sees, as of the last change (set until the verdict is given). */
   pending?: TriageInput
+  /** Rule id -> field -> value -> how many alerts had it. */
+  evidence: Map<string, Map<string, Map<string, number>>>
+}
+
+/** Evidence kept per incident: fields per rule, values per field (the most frequent), distinct values counted per field. */
+const EVIDENCE_FIELDS = 8
+const EVIDENCE_VALUES = 5
+const EVIDENCE_DISTINCT = 50
+
+function addEvidence(into: Open['evidence'], rule: string, matched: Readonly<Record<string, string>> | undefined, n = 1): void {
+  if (matched === undefined) return
+  let fields = into.get(rule)
+  if (fields === undefined) into.set(rule, (fields = new Map()))
+  for (const [field, value] of Object.entries(matched)) {
+    let values = fields.get(field)
+    if (values === undefined) {
+      if (fields.size >= EVIDENCE_FIELDS) continue
+      fields.set(field, (values = new Map()))
+    }
+    if (values.has(value) || values.size < EVIDENCE_DISTINCT) values.set(value, (values.get(value) ?? 0) + n)
+  }
+}
+
+/** The most frequent values per field and rule, as the incident document carries them. */
+function evidenceSummary(evidence: Open['evidence']): Record<string, Record<string, string[]>> {
+  const out: Record<string, Record<string, string[]>> = {}
+  for (const [rule, fields] of evidence) {
+    const f: Record<string, string[]> = {}
+    for (const [field, values] of fields) f[field] = [...values].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, EVIDENCE_VALUES).map(([v]) => v)
+    out[rule] = f
+  }
+  return out
+}
+
+function evidenceOf(inc: Incident): Open['evidence'] {
+  const m: Open['evidence'] = new Map()
+  for (const [rule, fields] of Object.entries(inc.evidence ?? {})) for (const [field, values] of Object.entries(fields)) for (const v of values) addEvidence(m, rule, { [field]: v })
+  return m
 }
 
 function entityKeys(e: IncidentAlert['entities']): string[] {
@@ -202,7 +242,7 @@ export class IncidentBuilder {
       source_ips: {},
       version: 0,
     }
-    const o: Open = { inc, lastMs: ms, alerts: new Map(), ips: new Map() }
+    const o: Open = { inc, lastMs: ms, alerts: new Map(), ips: new Map(), evidence: new Map() }
     this.open.set(inc.id, o)
     this.absorb(o, a, ms, keys)
     return o
@@ -223,6 +263,7 @@ export class IncidentBuilder {
       if (rankOf(a.severity) > rankOf(prev.severity)) prev.severity = a.severity
     } else o.alerts.set(a.rule.id, { id: a.id, rule: a.rule, severity: a.severity, techniques: a.techniques, tactics: a.tactics, namedTactics: a.namedTactics, correlation: a.correlation, count: 1 })
     if (a.entities.source_ip) o.ips.set(a.entities.source_ip, (o.ips.get(a.entities.source_ip) ?? 0) + 1)
+    addEvidence(o.evidence, a.rule.id, a.matched)
   }
 
   /**
@@ -236,7 +277,7 @@ export class IncidentBuilder {
       const alerts = new Map<string, TriageAlert>()
       for (const [id, r] of Object.entries(inc.rules))
         alerts.set(id, { id: r.first_alert, rule: { id, title: r.title, level: r.level }, severity: r.severity, techniques: r.techniques, tactics: r.tactics, namedTactics: r.named_tactics, correlation: r.correlation, count: r.count })
-      const o: Open = { inc, lastMs: Date.parse(inc.last_seen), alerts, ips: new Map(Object.entries(inc.source_ips ?? {})) }
+      const o: Open = { inc, lastMs: Date.parse(inc.last_seen), alerts, ips: new Map(Object.entries(inc.source_ips ?? {})), evidence: evidenceOf(inc) }
       this.open.set(inc.id, o)
       for (const k of inc.entities) this.index(k, inc.id)
       n++
@@ -251,6 +292,7 @@ export class IncidentBuilder {
       [...o.alerts].map(([id, a]) => [id, { title: a.rule.title, level: a.rule.level, severity: a.severity, techniques: [...a.techniques], tactics: [...a.tactics], named_tactics: [...a.namedTactics], correlation: a.correlation, count: a.count, first_alert: a.id }]),
     )
     inc.source_ips = Object.fromEntries([...o.ips].sort((x, y) => y[1] - x[1]).slice(0, 50))
+    if (o.evidence.size > 0) inc.evidence = evidenceSummary(o.evidence)
     let ip: { address: string; internal: boolean; risk_score: number; lists: string[] } | null = null
     const main = [...o.ips].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0]?.[0]
     if (main !== undefined)
@@ -263,7 +305,7 @@ export class IncidentBuilder {
       }
     const alerts = [...o.alerts.values()]
     this.untriaged.set(inc.id, o)
-    o.pending = { title: inc.title, alerts: [...alerts], entities: [...inc.entities], first_seen: inc.first_seen, last_seen: inc.last_seen, alert_count: inc.alert_count, ip, max_entity_risk: maxRisk }
+    o.pending = { title: inc.title, alerts: [...alerts], entities: [...inc.entities], first_seen: inc.first_seen, last_seen: inc.last_seen, alert_count: inc.alert_count, ip, max_entity_risk: maxRisk, ...(inc.evidence ? { evidence: inc.evidence } : {}) }
     // without profiles, the alerts' own weights stand in for the entity risk
     const alertRisk = Math.min(100, alerts.reduce((s, a) => s + (RISK_WEIGHT[a.severity] ?? 0) * Math.min(3, a.count), 0))
     inc.risk_score = Math.max(maxRisk, this.profiles ? 0 : alertRisk)
@@ -320,6 +362,7 @@ export class IncidentBuilder {
         } else o.alerts.set(rid, { id: r.first_alert, rule: { id: rid, title: r.title, level: r.level }, severity: r.severity, techniques: r.techniques, tactics: r.tactics, namedTactics: r.named_tactics, correlation: r.correlation, count: r.count })
       }
       for (const [ip, n] of Object.entries(s.source_ips ?? {})) o.ips.set(ip, (o.ips.get(ip) ?? 0) + n)
+      for (const [rule, fields] of evidenceOf(s)) for (const [field, values] of fields) for (const [v, n] of values) addEvidence(o.evidence, rule, { [field]: v }, n)
       if (s.first_seen < inc.first_seen) inc.first_seen = s.first_seen
       if (s.last_seen > inc.last_seen) inc.last_seen = s.last_seen
       o.lastMs = Math.max(o.lastMs, Date.parse(s.last_seen))

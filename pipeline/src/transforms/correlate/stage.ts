@@ -52,6 +52,7 @@ export class IncidentStage implements Stage {
         entities: a.alert.entities,
         eventIds: 'eventIds' in a.alert ? a.alert.eventIds : [a.alert.eventId],
         correlation: 'correlation' in a.alert,
+        ...(a.alert.matched !== undefined ? { matched: a.alert.matched } : {}),
       })),
     )
     batch.incidents = incidents

@@ -24,6 +24,8 @@ export interface TaskAlert {
   rule: { id: string; title: string; level: string }
   tags: string[]
   entities: AlertEntities
+  /** The values of the fields the rule reads, as the event had them. */
+  matched?: Record<string, string>
 }
 
 /** A match of a rule referenced by a correlation rule: input for the main thread's correlator. */

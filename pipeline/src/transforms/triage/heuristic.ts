@@ -9,6 +9,7 @@
  * decayed risk is already high. Confidence grows with the same evidence.
  */
 import type { IncidentSeverity, Verdict } from '@watchfloor/contracts'
+import { iocsFromEvidence } from './iocs.js'
 import type { TriageInput, Triager } from './triager.js'
 
 const LEVELS: readonly IncidentSeverity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']
@@ -103,12 +104,15 @@ export class HeuristicTriager implements Triager {
 
     const entities = (prefix: string) => x.entities.filter((e) => e.startsWith(`${prefix}=`)).map((e) => e.slice(prefix.length + 1))
     const ips = [...new Set([...entities('source_ip'), ...entities('destination_ip')])]
+    const found = iocsFromEvidence(x.evidence)
     const iocs: Verdict['iocs'] = {
-      ips: ips.filter((a) => a !== ip?.address || !ip.internal).slice(0, 50),
+      ips: [...new Set([...ips.filter((a) => a !== ip?.address || !ip.internal), ...found.ips])].slice(0, 50),
       users: entities('user').slice(0, 50),
       hosts: entities('host').slice(0, 50),
-      domains: [],
-      urls: [],
+      domains: found.domains,
+      urls: found.urls,
+      ...(found.hashes.length > 0 ? { hashes: found.hashes } : {}),
+      ...(found.files.length > 0 ? { files: found.files } : {}),
     }
     const top = [...rules.values()].sort((a, b) => rank(b.severity) - rank(a.severity) || b.count - a.count).slice(0, 5)
     const span = Math.max(0, Date.parse(x.last_seen) - Date.parse(x.first_seen))

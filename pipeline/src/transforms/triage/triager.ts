@@ -28,6 +28,8 @@ export interface TriageInput {
   ip: { address: string; internal: boolean; risk_score: number; lists: string[] } | null
   /** Highest entity risk score among the incident's entities. */
   max_entity_risk: number
+  /** The evidence behind the alerts: per rule, the most frequent values of the fields it matched. */
+  evidence?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>
 }
 
 export interface Triager {
@@ -61,5 +63,6 @@ export function triageInputOf(inc: Incident): TriageInput {
     alert_count: inc.alert_count,
     ip: rep.ip === null ? null : { address: rep.ip, internal: rep.reputation === 'internal', risk_score: rep.risk_score, lists: rep.lists },
     max_entity_risk: inc.risk_score,
+    ...(inc.evidence ? { evidence: inc.evidence } : {}),
   }
 }

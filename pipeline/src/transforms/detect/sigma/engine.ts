@@ -29,6 +29,27 @@ export interface Match {
   title: string
   level: string
   tags: string[]
+  /** The values of the fields the rule reads, as the event had them (the evidence behind the alert); absent for keyword-only rules. */
+  matched?: Record<string, string>
+}
+
+/** Fields kept per match, and the longest value kept (a command line, a URL, a path). */
+const MATCHED_FIELDS = 12
+const MATCHED_VALUE_CHARS = 1024
+
+/** The values of the fields `rule` reads in the view it matched on. */
+function matchedValues(rule: CompiledRule, view: FieldView | undefined): Record<string, string> | undefined {
+  if (view === undefined || rule.fields.length === 0) return undefined
+  const out: Record<string, string> = {}
+  let n = 0
+  for (const field of rule.fields) {
+    const v = view[field]
+    const text = Array.isArray(v) ? v.filter((x) => x !== null && typeof x !== 'object').join(', ') : v !== null && v !== undefined && typeof v !== 'object' ? String(v) : ''
+    if (text === '') continue
+    out[field] = text.length > MATCHED_VALUE_CHARS ? `${text.slice(0, MATCHED_VALUE_CHARS)}…` : text
+    if (++n >= MATCHED_FIELDS) break
+  }
+  return n === 0 ? undefined : out
 }
 
 export interface Detection {
@@ -254,7 +275,12 @@ export class SigmaEngine {
     const matches: Match[] = []
     const signals: Signal[] = []
     this.run(record, canonical, (e, views) => {
-      if (e.generate) matches.push(matchOf(e.rule))
+      if (e.generate) {
+        const m = matchOf(e.rule)
+        const matched = matchedValues(e.rule, views[0])
+        if (matched !== undefined) m.matched = matched
+        matches.push(m)
+      }
       if (e.correlated) for (const s of signalsFor(this.correlations, e.rule, views)) signals.push(s)
     })
     return { matches, signals }
