@@ -235,17 +235,29 @@ export class StoredIncidents implements IncidentService {
     private readonly advice?: Advice,
   ) {}
 
-  /** Second opinions in flight. */
+  /** Second opinions in flight, and the incidents they are for. */
   private readonly advising = new Set<Promise<void>>()
+  private readonly asking = new Set<string>()
 
   async requestSuggestion(ctx: ChangeContext, id: string): Promise<Incident> {
     if (this.advice === undefined) throw new WatchfloorError('LLM_UNAVAILABLE', 'set OPENAI_BASE_URL or OPENAI_API_KEY to get second opinions')
     const now = await this.current(id)
     if (now === undefined) throw notFound(id)
-    if (now.suggestion?.status === 'pending') return now
+    // one opinion at a time per incident: a second request while one is being asked answers with the pending one
+    if (now.suggestion?.status === 'pending' || this.asking.has(id)) return now
+    this.asking.add(id)
     const pending: Suggestion = { status: 'pending', requested_by: ctx.who.actor, requested_at: new Date().toISOString() }
-    const inc = await this.mutate(ctx, id, 'suggest:request', (i) => ({ apply: (x) => void (x.suggestion = pending), before: i.suggestion ? { suggestion: i.suggestion.status } : null, after: { suggestion: 'pending' } }))
-    const run = this.advise(id, pending, this.advice, ctx !== AUTO).finally(() => this.advising.delete(run))
+    let inc: Incident
+    try {
+      inc = await this.mutate(ctx, id, 'suggest:request', (i) => ({ apply: (x) => void (x.suggestion = pending), before: i.suggestion ? { suggestion: i.suggestion.status } : null, after: { suggestion: 'pending' } }))
+    } catch (err) {
+      this.asking.delete(id)
+      throw err
+    }
+    const run = this.advise(id, pending, this.advice, ctx !== AUTO).finally(() => {
+      this.advising.delete(run)
+      this.asking.delete(id)
+    })
     this.advising.add(run)
     return inc
   }
