@@ -25,7 +25,8 @@ describe('legacy decoder', () => {
     const e = ok(decodeRecord(valid, ctx))
     expect(e.watchfloor).toEqual({ decoder: 'legacy', decode_status: 'ok', source: 'http', event_type: 'login_failure' })
     expect(e['@timestamp']).toBe('2024-05-01T10:00:00.000Z')
-    expect(e.event.action).toBe('login_failure')
+    // the seed type is kept as sent; the event says what it is in ECS terms (an SSH logon that failed, per raw_log)
+    expect(e.event).toMatchObject({ action: 'ssh_login', category: ['authentication'], type: ['start'], outcome: 'failure', kind: 'event' })
     expect(e.source).toEqual({ ip: '203.0.113.7' })
     expect(e.destination).toEqual({ ip: '10.0.0.5' })
     expect(e.user?.name).toBe('alice')
@@ -88,4 +89,39 @@ describe('legacy decoder', () => {
       }
     })
   }
+})
+
+describe('legacy decoder: the seed systems\' vocabulary', () => {
+  const rec = (event_type: string, raw_log = '') => ok(decodeRecord({ timestamp: '2026-11-20T08:15:30Z', event_type, source_ip: '203.0.113.7', username: 'root', hostname: 'web-01', ...(raw_log ? { raw_log } : {}) }, ctx))
+
+  it('maps logon activity, identifiers and free text alike, to ECS category, outcome and action', () => {
+    for (const t of ['ssh_failed_login', 'SSH Failed Login', 'ssh-failed-login']) expect(rec(t).event).toMatchObject({ category: ['authentication'], outcome: 'failure', action: 'ssh_login' })
+    expect(rec('Failed Login').event).toMatchObject({ category: ['authentication'], outcome: 'failure', action: 'login' })
+    expect(rec('Failed Login', 'sshd[22]: Failed password for root from 203.0.113.7 port 4 ssh2').event.action).toBe('ssh_login')
+    expect(rec('successful_login').event).toMatchObject({ category: ['authentication'], outcome: 'success' })
+    expect(rec('ssh_failed_login').watchfloor.event_type).toBe('ssh_failed_login')
+  })
+
+  it('reads what raw_log says when the type is not one it knows', () => {
+    const e = rec('auth_event', 'Accepted password for deploy from 198.51.100.4 port 5000 ssh2')
+    expect(e.event).toMatchObject({ category: ['authentication'], outcome: 'success', action: 'ssh_login' })
+    expect(e.user?.name).toBe('root') // the field given explicitly wins over the message
+  })
+
+  it('turns a finding the source made into an alert record naming it', () => {
+    const cases: Array<[string, string]> = [
+      ['port_scan', 'Port Scan'],
+      ['Port Scan', 'Port Scan'],
+      ['malware_detected', 'Malware Detected'],
+      ['Privilege Escalation', 'Privilege Escalation'],
+      ['data_exfiltration', 'Data Exfiltration'],
+      ['lateral_movement', 'Lateral Movement'],
+    ]
+    for (const [t, name] of cases) {
+      const e = rec(t)
+      expect(e.event.kind, t).toBe('alert')
+      expect(e.rule?.name, t).toBe(name)
+    }
+    expect(rec('something_else').event.kind).toBe('event')
+  })
 })

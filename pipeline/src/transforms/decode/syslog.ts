@@ -118,7 +118,8 @@ export function parseSyslog(line: string): Parsed | null {
   return { pri, timestamp: ts[0], host: nil(host), app, pid, msgid: undefined, message: j < rest.length ? rest.slice(j) : '' }
 }
 
-function mapSsh(d: Draft, msg: string): void {
+/** An sshd message (`Failed password for ...`, `Accepted ...`, `Invalid user ...`): the logon, its outcome, user and source. */
+export function mapAuthMessage(d: Draft, msg: string): void {
   const c = msg.charCodeAt(0)
   if (c === 70 /* F */) {
     const m = SSH_FAILED_RE.exec(msg)
@@ -170,7 +171,7 @@ export const syslogDecoder: Decoder = {
     d.message = p.message.length > 0 ? p.message : undefined
 
     const msg = p.message
-    if (p.app === 'sshd' || msg.startsWith('Failed ') || msg.startsWith('Accepted ') || msg.startsWith('Invalid user ')) mapSsh(d, msg)
+    if (p.app === 'sshd' || msg.startsWith('Failed ') || msg.startsWith('Accepted ') || msg.startsWith('Invalid user ')) mapAuthMessage(d, msg)
     else if (p.app === 'sudo') {
       const m = SUDO_RE.exec(msg)
       if (m !== null) {

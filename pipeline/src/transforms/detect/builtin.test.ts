@@ -57,6 +57,9 @@ const cloudtrail = (eventName: string, arn: string, t: string, extra: Record<str
 })
 const ROLE = 'arn:aws:sts::123456789012:assumed-role/WebRole/i-0abc'
 
+/** A record in the seed systems' shape, with their event type (an identifier or free text). */
+const seed = (event_type: string) => ({ timestamp: '2026-11-23T10:00:00Z', event_type, source_ip: '198.51.100.9', dest_ip: '10.0.0.7', username: 'alice', hostname: 'db-01', raw_log: event_type })
+
 interface Case {
   positive: unknown[]
   negative: unknown[]
@@ -142,6 +145,26 @@ const CASES: Record<string, Case> = {
   'Host Sweep': {
     positive: times(30, (i) => conn('10.0.0.66', `10.0.1.${i + 1}`, 445, i)),
     negative: times(10, (i) => conn('10.0.0.66', `10.0.1.${i + 1}`, 445, i)),
+  },
+  'Privilege Escalation Reported By The Source': {
+    positive: [seed('Privilege Escalation'), seed('privilege_escalation'), suricata('ET EXPLOIT Possible Privilege Escalation Attempt', 'Attempted User Privilege Gain')],
+    negative: [seed('ssh_failed_login'), seed('successful_login')],
+  },
+  'Lateral Movement Reported By The Source': {
+    positive: [seed('Lateral Movement'), seed('lateral_movement')],
+    negative: [seed('port_scan')],
+  },
+  'Credential Dumping Reported By The Source': {
+    positive: [seed('credential_dumping'), seed('Credential Dumping')],
+    negative: [seed('Failed Login')],
+  },
+  'Data Exfiltration Reported By The Source': {
+    positive: [seed('data_exfiltration'), seed('Data Exfiltration')],
+    negative: [seed('connection')],
+  },
+  'Persistence Reported By The Source': {
+    positive: [seed('persistence')],
+    negative: [seed('process_start')],
   },
   'Scan Reported By An IDS': {
     positive: [suricata('ET SCAN Possible Nmap User-Agent Observed', 'Web Application Attack'), aitCsvLike('Wazuh: sshd: insecure connection attempt (scan).')],
@@ -298,6 +321,13 @@ describe('built-in rule pack', () => {
       expect(CASES[r.title], `no test case for ${r.title}`).toBeDefined()
     }
     expect(Object.keys(CASES).sort()).toEqual(alerting.map((r) => r.title).sort())
+  })
+
+  it("counts the seed systems' own failed logons like sshd's: 10 ssh_failed_login records from one address are an SSH brute force", () => {
+    const seedFail = (i: number, event_type = 'ssh_failed_login') => ({ timestamp: `2026-11-23T10:00:${pad(i)}Z`, event_type, source_ip: '203.0.113.9', dest_ip: '10.0.0.5', username: 'root', hostname: 'web1' })
+    expect(alerts(times(10, (i) => seedFail(i)))).toContain('SSH Brute Force')
+    expect(alerts(times(10, (i) => seedFail(i, 'SSH Failed Login')))).toContain('SSH Brute Force')
+    expect(alerts(times(9, (i) => seedFail(i)))).not.toContain('SSH Brute Force')
   })
 
   const correlationTitles = new Set(loaded.correlations.map((c) => c.title))
