@@ -64,7 +64,7 @@ const fixture: Incident[] = [
       { at: t(26), by: 'bob', verdict: 'false_positive', severity: 'LOW', ai: { ...ai, llm: { disposition: 'false_positive', severity: 'LOW', model: 'm' } }, accepted: true },
     ],
   }),
-  incident({ id: 'C', severity: 'HIGH', first_seen: t(50), rules: { r2: rule('Port Scan') } }),
+  incident({ id: 'C', severity: 'HIGH', created_at: t(50), first_seen: t(50), rules: { r2: rule('Port Scan') } }),
 ]
 
 describe('KPIs', () => {
@@ -85,6 +85,12 @@ describe('KPIs', () => {
     expect(k.time_in_state_seconds.new).toEqual({ count: 3, mean_seconds: 800 })
     expect(k.time_in_state_seconds.in_progress).toEqual({ count: 2, mean_seconds: 1200 })
     expect(k.time_in_state_seconds.closed).toEqual({ count: 2, mean_seconds: 1500 })
+  })
+  it('measures from when the incident was created here, not from its events (a replay of old logs)', () => {
+    // events from 2020, the incident opened at t(0) and acknowledged 60 s later: MTTA is 60 s, not years
+    const old = computeKpis([incident({ id: 'R', first_seen: '2020-01-01T00:00:00.000Z', status: 'in_progress', status_history: [{ at: t(1), by: 'alice', from: 'new', to: 'in_progress' }] })], t(2))
+    expect(old.mtta_seconds.overall).toEqual({ count: 1, mean_seconds: 60 })
+    expect(old.time_in_state_seconds.new).toEqual({ count: 1, mean_seconds: 60 })
   })
   it('computes MTTA and MTTR by severity, analyst and rule', () => {
     expect(k.mtta_seconds.overall).toEqual({ count: 2, mean_seconds: 900 })

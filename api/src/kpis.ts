@@ -5,9 +5,9 @@
  * - LLM agreement rate: of the submissions made with an LLM second opinion shown, those whose
  *   verdict (true/benign/false positive) and severity equal the LLM's;
  * - acceptance rate: submissions where the analyst said they accepted the suggestion;
- * - average time in each lifecycle state (from first seen to the first change, then between changes;
+ * - average time in each lifecycle state (from the incident's creation to the first change, then between changes;
  *   the current state counts up to now);
- * - MTTA (first seen -> first In Progress) and MTTR (first seen -> first Closed), by severity, by
+ * - MTTA (created -> first In Progress) and MTTR (created -> first Closed), by severity, by
  *   analyst (who made that change) and by rule (the incident's rules);
  * - per-rule precision from close reasons: true positives / (true + benign + false positives);
  *   duplicates are left out.
@@ -75,8 +75,9 @@ export function computeKpis(incidents: readonly Incident[], now = new Date().toI
         if (s.verdict === s.ai.llm.disposition && s.severity === s.ai.llm.severity) llmAgree++
       }
     }
-    // time in each state: first seen -> first change -> ... -> now
-    let since = inc.first_seen
+    // time in each state: created -> first change -> ... -> now. Processing time throughout: when the
+    // incident was opened here, not when its events happened (first_seen may be years earlier in a replay)
+    let since = inc.created_at
     let state: string = 'new'
     for (const c of inc.status_history ?? []) {
       inState.add(state, Math.max(0, secs(since, c.at)))
@@ -91,7 +92,7 @@ export function computeKpis(incidents: readonly Incident[], now = new Date().toI
     ] as const) {
       const first = firstTo(inc, to)
       if (first === undefined) continue
-      const d = Math.max(0, secs(inc.first_seen, first.at))
+      const d = Math.max(0, secs(inc.created_at, first.at))
       acc.all.add('all', d)
       acc.sev.add(inc.severity, d)
       acc.analyst.add(first.by, d)
@@ -154,8 +155,8 @@ export function incidentsCsv(incidents: readonly Incident[]): string {
         inc.verdict?.severity ?? '',
         last?.severity ?? '',
         last === undefined ? '' : last.accepted,
-        ack ? round(secs(inc.first_seen, ack.at)) : '',
-        res ? round(secs(inc.first_seen, res.at)) : '',
+        ack ? round(secs(inc.created_at, ack.at)) : '',
+        res ? round(secs(inc.created_at, res.at)) : '',
         Object.values(inc.rules ?? {}).map((r) => r.title).join('; '),
       ]
         .map(csvCell)

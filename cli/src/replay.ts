@@ -101,7 +101,8 @@ export async function replay(argv: string[]): Promise<number> {
   // Alerts are collected first: a correlation alert fires on the last event of a burst but lists
   // (and is listed by) every record that made it fire, including records of earlier batches; an
   // incident's final verdict is known only at the end.
-  const analyzer = new Stages(config, { maxProfiles: Number.MAX_SAFE_INTEGER })
+  // processing time is the replay's fixed ingest time: the output must not depend on when it ran
+  const analyzer = new Stages(config, { maxProfiles: Number.MAX_SAFE_INTEGER, clock: () => '1970-01-01T00:00:00.000Z' })
   // second opinions: the incidents the gray zone would send to the LLM (counted with or without one),
   // and, when an LLM is configured (OPENAI_*), its answers on them
   const adviser = LlmTriager.fromConfig(config)

@@ -25,6 +25,8 @@ export interface StagesOptions {
   triager?: Triager
   /** Profiles in memory (replay: unlimited, nothing is persisted). */
   maxProfiles?: number
+  /** Processing time of new incidents (replay: a fixed time, so its output does not depend on when it ran). */
+  clock?: () => string
   /** Stages after triage (sinks that take every incident version, second opinions), built with the incident builder. */
   after?: (incidents: IncidentBuilder) => Stage[]
 }
@@ -45,7 +47,7 @@ export class Stages {
       ? new ProfileStore({ maxInMemory: opts.maxProfiles ?? config.profile.maxInMemory, halfLifeMs: config.profile.riskHalfLifeMs, internalCidrs: config.profile.internalCidrs }, opts.persistence)
       : undefined
     this.intel = ThreatIntel.fromFiles(config.incident.threatIntelFiles)
-    this.incidents = new IncidentBuilder({ windowMs: config.incident.windowMs }, this.profiles, this.intel)
+    this.incidents = new IncidentBuilder({ windowMs: config.incident.windowMs, ...(opts.clock ? { clock: opts.clock } : {}) }, this.profiles, this.intel)
     this.triage = new TriageStage(this.incidents, opts.triager ?? new HeuristicTriager())
     const list: Stage[] = []
     if (this.profiles) list.push(new ProfileStage(this.profiles))

@@ -159,3 +159,14 @@ describe('heuristic verdict', () => {
     expect(inc.severity).toBe('MEDIUM')
   })
 })
+
+describe('incident times', () => {
+  it('keeps event time in first_seen/last_seen and processing time in created_at', () => {
+    const b = new IncidentBuilder({ windowMs: 30 * MIN, clock: () => '2026-11-29T12:00:00.000Z' })
+    const inc = b.add([alert({ t: 0, src: '203.0.113.9' })]).incidents[0]!
+    expect(inc.created_at).toBe('2026-11-29T12:00:00.000Z')
+    expect(inc.first_seen).not.toBe(inc.created_at)
+    expect(inc.first_seen).toBe(inc.last_seen)
+  })
+})
+

@@ -32,6 +32,8 @@ export interface IncidentAlert {
 
 export interface IncidentOptions {
   windowMs: number
+  /** Processing time (ISO 8601) for `created_at`: when the incident was opened here, not when its events happened (those are first_seen/last_seen). */
+  clock?: () => string
   /** Open incidents kept in memory (the oldest are closed for grouping first). */
   maxOpen?: number
 }
@@ -111,7 +113,10 @@ export class IncidentBuilder {
     private readonly intel?: ThreatIntel,
   ) {
     this.maxOpen = opts.maxOpen ?? 20_000
+    this.clock = opts.clock ?? (() => new Date().toISOString())
   }
+
+  private readonly clock: () => string
 
   get openCount(): number {
     return this.open.size
@@ -225,7 +230,7 @@ export class IncidentBuilder {
       id: stableId(`incident/${a.id}`),
       title: a.rule.title,
       status: 'new',
-      created_at: a.timestamp,
+      created_at: this.clock(),
       first_seen: a.timestamp,
       last_seen: a.timestamp,
       severity: 'LOW',
