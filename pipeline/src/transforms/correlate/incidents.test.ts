@@ -45,8 +45,8 @@ describe('grouping', () => {
   it('joins alerts that share an entity within the window and records why', () => {
     const b = builder()
     const first = alert({ t: 0, rule: 'scan', src: '203.0.113.9', dst: '10.0.0.5' })
-    const second = alert({ t: 5 * MIN, rule: 'brute', src: '203.0.113.9', user: 'root' })
-    const third = alert({ t: 9 * MIN, rule: 'shell', user: 'root', host: 'web1' })
+    const second = alert({ t: 5 * MIN, rule: 'brute', src: '203.0.113.9', user: 'jdoe' })
+    const third = alert({ t: 9 * MIN, rule: 'shell', user: 'jdoe', host: 'web1' })
     const { incidents, incidentOf } = b.add([first, second, third])
     expect(incidents).toHaveLength(1)
     const inc = incidents[0]!
@@ -54,9 +54,9 @@ describe('grouping', () => {
     expect(inc.links).toEqual([
       { alert_id: first.id, rule: { id: 'scan', title: 'Rule scan' }, reason: 'first', gap_ms: 0 },
       { alert_id: second.id, rule: { id: 'brute', title: 'Rule brute' }, reason: 'shared_entity', entity: 'source_ip=203.0.113.9', gap_ms: 5 * MIN },
-      { alert_id: third.id, rule: { id: 'shell', title: 'Rule shell' }, reason: 'shared_entity', entity: 'user=root', gap_ms: 4 * MIN },
+      { alert_id: third.id, rule: { id: 'shell', title: 'Rule shell' }, reason: 'shared_entity', entity: 'user=jdoe', gap_ms: 4 * MIN },
     ])
-    expect(inc.entities).toEqual(['source_ip=203.0.113.9', 'destination_ip=10.0.0.5', 'user=root', 'host=web1'])
+    expect(inc.entities).toEqual(['source_ip=203.0.113.9', 'destination_ip=10.0.0.5', 'user=jdoe', 'host=web1'])
     expect(inc).toMatchObject({ alert_count: 3, first_seen: first.timestamp, last_seen: third.timestamp, status: 'new' })
   })
 
@@ -102,11 +102,11 @@ describe('heuristic verdict', () => {
   })
 
   it('raises severity and confidence when independent detections agree, and escalates', () => {
-    const one = builder().add([alert({ t: 0, rule: 'brute', severity: 'HIGH', src: '203.0.113.9', user: 'root' })]).incidents[0]!
+    const one = builder().add([alert({ t: 0, rule: 'brute', severity: 'HIGH', src: '203.0.113.9', user: 'jdoe' })]).incidents[0]!
     const b = builder()
     const inc = b.add([
-      alert({ t: 0, rule: 'brute', severity: 'HIGH', src: '203.0.113.9', user: 'root' }),
-      alert({ t: MIN, rule: 'lsass', severity: 'HIGH', techniques: ['T1003.001'], tactics: ['credential-access'], user: 'root', host: 'dc1' }),
+      alert({ t: 0, rule: 'brute', severity: 'HIGH', src: '203.0.113.9', user: 'jdoe' }),
+      alert({ t: MIN, rule: 'lsass', severity: 'HIGH', techniques: ['T1003.001'], tactics: ['credential-access'], user: 'jdoe', host: 'dc1' }),
       alert({ t: 2 * MIN, rule: 'psexec', severity: 'HIGH', techniques: ['T1021.002'], tactics: ['lateral-movement'], host: 'dc1' }),
       alert({ t: 3 * MIN, rule: 'runkey', severity: 'MEDIUM', techniques: ['T1547.001'], tactics: ['persistence'], host: 'dc1' }),
     ]).incidents[0]!
@@ -116,7 +116,7 @@ describe('heuristic verdict', () => {
     expect(inc.verdict.auto_escalate).toBe(true)
     expect(inc.verdict.threat_type).toBe('credential_access')
     expect(inc.verdict.analysis).toMatch(/raised from HIGH to CRITICAL: 4 distinct detections; 3 ATT&CK tactics/)
-    expect(inc.verdict.iocs).toEqual({ ips: ['203.0.113.9'], users: ['root'], hosts: ['dc1'], domains: [], urls: [] })
+    expect(inc.verdict.iocs).toEqual({ ips: ['203.0.113.9'], users: ['jdoe'], hosts: ['dc1'], domains: [], urls: [] })
   })
 
   it('uses threat-intel lists and the profile for the IP reputation', () => {
@@ -157,6 +157,23 @@ describe('heuristic verdict', () => {
       alert({ t: 2 * MIN, rule: 'c', severity: 'LOW', src: '203.0.113.9' }),
     ]).incidents[0]!
     expect(inc.severity).toBe('MEDIUM')
+  })
+})
+
+describe('generic accounts', () => {
+  it('does not join incidents by SYSTEM, NETWORK SERVICE, machine accounts or root alone, and reports none as an IOC', () => {
+    for (const user of ['SYSTEM', 'NT AUTHORITY\\NETWORK SERVICE', 'WORKSTATION6$', 'root']) {
+      const b = builder()
+      const a = b.add([alert({ t: 0, rule: 'smbexec', user, host: 'ws1' })]).incidents[0]!
+      const c = b.add([alert({ t: MIN, rule: 'runkey', user, host: 'ws9' })]).incidents[0]!
+      expect(c.id, user).not.toBe(a.id)
+      expect(a.entities).toContain(`user=${user}`) // still shown
+      expect(a.verdict.iocs.users, user).toEqual([])
+    }
+    // a named user still links
+    const b = builder()
+    const a = b.add([alert({ t: 0, rule: 'smbexec', user: 'jdoe', host: 'ws1' })]).incidents[0]!
+    expect(b.add([alert({ t: MIN, rule: 'runkey', user: 'jdoe', host: 'ws9' })]).incidents[0]!.id).toBe(a.id)
   })
 })
 

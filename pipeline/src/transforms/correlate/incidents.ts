@@ -10,6 +10,7 @@
  * triager needs is kept with it; the triage stage then gives it its verdict (`triage`).
  */
 import type { EntityKind, GroupingLink, Incident } from '@watchfloor/contracts'
+import { isGenericAccount } from '../../lib/accounts.js'
 import { SEVERITY_RANK, stableId, type Severity } from '../detect/alerts.js'
 import { RISK_WEIGHT, type ProfileStore } from '../profile/store.js'
 import type { ThreatIntel } from '../triage/intel.js'
@@ -172,7 +173,8 @@ export class IncidentBuilder {
   private addEntity(inc: Incident, k: string): void {
     if (inc.entities.includes(k) || inc.entities.length >= CAP_ENTITIES) return
     inc.entities.push(k)
-    this.index(k, inc.id)
+    // a generic account (SYSTEM, NETWORK SERVICE, NAME$, root) is shown but links nothing
+    if (!k.startsWith('user=') || !isGenericAccount(k.slice(5))) this.index(k, inc.id)
   }
 
   private close(id: string): void {
@@ -190,7 +192,9 @@ export class IncidentBuilder {
   private place(a: IncidentAlert): Open {
     const t = Date.parse(a.timestamp)
     const ms = Number.isFinite(t) ? t : 0
-    const keys = entityKeys(a.entities)
+    const all = entityKeys(a.entities)
+    // the keys an alert may join an incident by: a generic account alone joins nothing
+    const keys = all.filter((k) => !k.startsWith('user=') || !isGenericAccount(k.slice(5)))
     // the open incident sharing an entity, most recently active first; stale ones are closed here
     let best: { o: Open; key: string } | undefined
     for (const k of keys) {
@@ -261,7 +265,7 @@ export class IncidentBuilder {
     if (a.timestamp < inc.first_seen) inc.first_seen = a.timestamp
     if (a.timestamp > inc.last_seen) inc.last_seen = a.timestamp
     if (ms > o.lastMs) o.lastMs = ms
-    for (const k of keys) this.addEntity(inc, k)
+    for (const k of entityKeys(a.entities)) this.addEntity(inc, k)
     const prev = o.alerts.get(a.rule.id)
     if (prev !== undefined) {
       prev.count++

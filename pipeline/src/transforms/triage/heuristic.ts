@@ -9,6 +9,7 @@
  * decayed risk is already high. Confidence grows with the same evidence.
  */
 import type { IncidentSeverity, Verdict } from '@watchfloor/contracts'
+import { isGenericAccount } from '../../lib/accounts.js'
 import { iocsFromEvidence } from './iocs.js'
 import type { TriageInput, Triager } from './triager.js'
 
@@ -107,7 +108,7 @@ export class HeuristicTriager implements Triager {
     const found = iocsFromEvidence(x.evidence)
     const iocs: Verdict['iocs'] = {
       ips: [...new Set([...ips.filter((a) => a !== ip?.address || !ip.internal), ...found.ips])].slice(0, 50),
-      users: entities('user').slice(0, 50),
+      users: entities('user').filter((u) => !isGenericAccount(u)).slice(0, 50),
       hosts: entities('host').slice(0, 50),
       domains: found.domains,
       urls: found.urls,
