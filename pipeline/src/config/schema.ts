@@ -47,6 +47,7 @@ export const OPTIONS = [
   ['ingest.maxBodyBytes', 'INGEST_MAX_BODY_BYTES', 'Largest accepted request body (413 above). Sizes accept kb/mb/gb.'],
   ['ingest.maxRecordBytes', 'INGEST_MAX_RECORD_BYTES', 'Largest accepted single record; larger records are rejected with a reason.'],
   ['ingest.maxDepth', 'INGEST_MAX_DEPTH', 'Deepest accepted JSON nesting of a record.'],
+  ['ingest.maxClockSkewMs', 'INGEST_MAX_CLOCK_SKEW_MS', 'An event time further than this past the ingest time is set to the ingest time and noted (decode_notes), so a wrong clock cannot move time-based state (0: no limit). Replay keeps the times as they are.'],
   ['pipeline.workers', 'PIPELINE_WORKERS', 'Worker threads that decode and normalize (default: number of cores).'],
   ['pipeline.batchRecords', 'PIPELINE_BATCH_RECORDS', 'Records per worker task.'],
   ['pipeline.workerYoungGenerationMb', 'PIPELINE_WORKER_YOUNG_GENERATION_MB', 'V8 young-generation size of each worker thread (throughput vs memory).'],
@@ -129,6 +130,7 @@ export const configSchema = z
         maxBodyBytes: bytes.default(64 * 1024 * 1024),
         maxRecordBytes: bytes.default(1024 * 1024),
         maxDepth: int(2, 1000).default(64),
+        maxClockSkewMs: int(0, 365 * 86_400_000).default(300_000),
       })
       .strict()
       .prefault({}),

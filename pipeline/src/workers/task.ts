@@ -16,6 +16,8 @@ export type { Framing, FramedRecord, RuleStats, TaskAlert, TaskSignal }
 export interface WorkerSettings {
   maxRecordBytes: number
   maxDepth: number
+  /** An event time further than this past the ingest time is clamped to it (0: no limit; the file source never clamps). */
+  maxClockSkewMs: number
   /** Sigma rule directories: when non-empty, every accepted record is matched against them. */
   ruleDirs: string[]
   /** Fold every accepted event into per-entity profile deltas. */
@@ -23,7 +25,7 @@ export interface WorkerSettings {
 }
 
 export function workerSettings(config: Pick<Config, 'ingest' | 'detect' | 'profile'>): WorkerSettings {
-  return { maxRecordBytes: config.ingest.maxRecordBytes, maxDepth: config.ingest.maxDepth, ruleDirs: ruleDirs(config), profile: config.profile.enabled }
+  return { maxRecordBytes: config.ingest.maxRecordBytes, maxDepth: config.ingest.maxDepth, maxClockSkewMs: config.ingest.maxClockSkewMs, ruleDirs: ruleDirs(config), profile: config.profile.enabled }
 }
 
 export interface TransformTask {

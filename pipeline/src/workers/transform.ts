@@ -19,7 +19,7 @@ import { stableId } from '../transforms/detect/alerts.js'
 import { taskSignal } from '../transforms/correlate/signals.js'
 
 /** Outside a pool (tests, benches calling the default export): the configuration's defaults, no rules. */
-const DEFAULTS: WorkerSettings = { maxRecordBytes: 1024 * 1024, maxDepth: 64, ruleDirs: [], profile: false }
+const DEFAULTS: WorkerSettings = { maxRecordBytes: 1024 * 1024, maxDepth: 64, maxClockSkewMs: 300_000, ruleDirs: [], profile: false }
 
 /**
  * The transform for one set of settings. Rules are compiled once per worker thread, at the first
@@ -118,7 +118,9 @@ class Collector {
   ctx(): DecodeContext {
     if (this.idBase === undefined) this.id = randomUUID()
     else this.id = this.idSeq++ === 0 ? this.idBase : stableId(`${this.idBase}/${this.idSeq - 1}`)
-    return { id: this.id, ingested: this.task.ingested, source: this.task.source }
+    // replayed files keep their times: their ingest time is a fixed stand-in, not a clock
+    const skew = this.settings.maxClockSkewMs
+    return { id: this.id, ingested: this.task.ingested, source: this.task.source, ...(skew > 0 && this.task.source !== 'file' ? { maxFutureMs: skew } : {}) }
   }
 
   lines(text: string, framing: 'ndjson' | 'text'): void {

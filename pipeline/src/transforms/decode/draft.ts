@@ -133,6 +133,11 @@ export class Draft {
 
   /** Builds the canonical event. `@timestamp` falls back to the ingest time. */
   finish(ctx: DecodeContext): CanonicalEvent {
+    // a time far past the ingest time is a wrong clock (or a hostile record): it must not move time-based state
+    if (this.timestamp !== undefined && ctx.maxFutureMs !== undefined && Date.parse(this.timestamp) > Date.parse(ctx.ingested) + ctx.maxFutureMs) {
+      this.note(`@timestamp: ${this.timestamp} is more than ${Math.round(ctx.maxFutureMs / 1000)} s after the ingest time; set to the ingest time`)
+      this.timestamp = ctx.ingested
+    }
     const ev: EcsEvent = { id: ctx.id, ingested: ctx.ingested }
     if (this.kind !== undefined) ev.kind = this.kind
     if (this.category !== undefined && this.category.length > 0) ev.category = this.category

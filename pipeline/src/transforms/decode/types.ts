@@ -9,6 +9,8 @@ export interface DecodeContext {
   ingested: string
   /** Which source delivered the record: http, kafka, file. */
   source: string
+  /** An event time more than this past `ingested` is set to `ingested` and noted. */
+  maxFutureMs?: number
 }
 
 export type DecodeResult = { ok: true; event: CanonicalEvent } | Failure

@@ -47,7 +47,7 @@ describe('exceedsDepth', () => {
 describe('record size limit (worker)', () => {
   it('counts UTF-8 bytes, not UTF-16 units', async () => {
     const { createTransform } = await import('../../workers/transform.js')
-    const transform = createTransform({ maxRecordBytes: 40, maxDepth: 8, ruleDirs: [], profile: false })
+    const transform = createTransform({ maxRecordBytes: 40, maxDepth: 8, maxClockSkewMs: 300_000, ruleDirs: [], profile: false })
     const task = (text: string) => ({ framing: 'ndjson' as const, text, source: 't', ingested: '2026-01-01T00:00:00.000Z', firstLine: 1 })
     // 15 characters of 3 UTF-8 bytes each: 19 UTF-16 units with the JSON around them, but 49 bytes.
     const wide = JSON.stringify({ m: '€'.repeat(15) })

@@ -74,16 +74,25 @@ describe('profile arithmetic', () => {
 describe('risk score', () => {
   const alert = (t: string, severity: string, tactics: string[] = ['credential-access']) => ({ timestamp: t, severity, techniques: ['T1110'], tactics, entities: { source_ip: '203.0.113.9', destination_ip: '10.0.0.5' } })
 
-  it('adds alert weight and halves every half-life of stream time', () => {
+  it("adds alert weight and halves every half-life of the entity's own time", () => {
     const s = storeOf(attack)
     s.applyAlert(alert('2026-11-23T10:00:00.000Z', 'HIGH'))
     expect(s.riskOf('source_ip', '203.0.113.9')).toBe(40)
     expect(s.riskOf('destination_ip', '10.0.0.5')).toBe(20) // the target carries half
-    // one half-life later (the stream moves on with another entity's event)
-    storeOf([ev({ t: '2026-11-23T11:00:00.000Z', host: 'other' })], 1, s)
+    // one half-life later the same address is seen again
+    storeOf([ev({ t: '2026-11-23T11:00:00.000Z', src: '203.0.113.9' })], 1, s)
     expect(s.riskOf('source_ip', '203.0.113.9')).toBe(20)
     s.applyAlert(alert('2026-11-23T11:00:00.000Z', 'MEDIUM'))
     expect(s.riskOf('source_ip', '203.0.113.9')).toBe(35)
+  })
+
+  it("is not moved by another entity's clock: one event dated 2099 elsewhere leaves every risk as it was", () => {
+    const s = storeOf(attack)
+    s.applyAlert(alert('2026-11-23T10:00:00.000Z', 'HIGH'))
+    storeOf([ev({ t: '2099-12-31T00:00:00.000Z', src: '192.0.2.1', host: 'skewed' })], 1, s)
+    s.applyAlert({ ...alert('2099-12-31T00:00:00.000Z', 'LOW'), entities: { source_ip: '192.0.2.1' } })
+    expect(s.riskOf('source_ip', '203.0.113.9')).toBe(40)
+    expect(s.riskOf('destination_ip', '10.0.0.5')).toBe(20)
   })
 
   it('weights several tactics up and caps at 100', () => {

@@ -140,7 +140,7 @@ export class ProfileStore {
   private readonly evicted = new Map<string, Profile>()
   private readonly toLoad = new Map<string, Profile>()
   private readonly internal: Array<(s: string) => boolean>
-  /** Stream time: the latest event time seen (ms). Risk is reported decayed to it. */
+  /** The latest event time seen (ms): only a fallback for an alert without a usable time (risk decays per entity, on its own timeline). */
   watermark = 0
   evictions = 0
   private readonly persisted = new KeyFilter()
@@ -217,7 +217,11 @@ export class ProfileStore {
     } else p.risk += weight * Math.pow(0.5, (p.riskAt - t) / this.opts.halfLifeMs)
   }
 
-  score(p: Profile, t = Math.max(this.watermark, p.riskAt)): number {
+  /**
+   * Risk score of `p`, decayed to its own latest activity: one event far in the future (or any other
+   * entity's clock) never changes it.
+   */
+  score(p: Profile, t = Math.max(p.last, p.riskAt)): number {
     const factor = Math.min(2, 1 + 0.25 * Math.max(0, (p.tactics?.length ?? 0) - 1))
     return Math.min(100, Math.round(this.riskAt(p, t) * factor))
   }
@@ -263,7 +267,7 @@ export class ProfileStore {
       users: [...(p.users ?? [])].sort(),
       hosts: [...(p.hosts ?? [])].sort(),
       risk_score: this.score(p),
-      risk_at: new Date(Math.max(this.watermark, p.riskAt)).toISOString(),
+      risk_at: new Date(Math.max(p.last, p.riskAt)).toISOString(),
     }
     if (p.kind === 'source_ip' || p.kind === 'destination_ip') out.internal = this.isInternal(p.entity)
     return out
