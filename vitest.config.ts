@@ -10,10 +10,12 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
+    include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts', 'grafana/plugins/*/src/**/*.test.tsx'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // the Grafana plugin's tests import @grafana/ui, which imports CSS: Vite transforms it instead of Node
+    server: { deps: { inline: [/@grafana\//] } },
   },
 })
