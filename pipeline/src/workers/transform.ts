@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { workerData } from 'piscina'
 import type { CanonicalEvent } from '@watchfloor/contracts'
-import { decodeCsvRow, decodeRecord, decodeTextLine, expandRecords } from '../transforms/decode/index.js'
+import { decodeCsvRow, decodeRecord, decodeTextLine, detectionRecord, expandRecords } from '../transforms/decode/index.js'
 import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
 import { eventRowJson } from '../sinks/clickhouse/event-row.js'
 import { parseCsv } from '../transforms/frame/csv.js'
@@ -200,7 +200,7 @@ class Collector {
   decoded(result: DecodeResult, raw: string, line?: number, value?: unknown): void {
     if (!result.ok) return this.reject(result.code, result.reason, raw, line)
     const ev = result.event
-    if (this.engine && value !== undefined) this.detect(ev, value)
+    if (this.engine && value !== undefined) this.detect(ev, detectionRecord(value))
     this.deltas?.add(ev)
     if (this.task.skipRows !== true) this.rows.push(eventRowJson(ev, raw))
     this.ids.push(ev.event.id)

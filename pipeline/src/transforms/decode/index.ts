@@ -17,7 +17,7 @@ import { syslogDecoder } from './syslog.js'
 import { textDecoder } from './text.js'
 import type { DecodeContext, DecodeResult, Decoder } from './types.js'
 import { unknownDecoder } from './unknown.js'
-import { wazuhDecoder } from './wazuh.js'
+import { wazuhDecoder, windowsRecordOf } from './wazuh.js'
 import { windowsFlatDecoder } from './windows_flat.js'
 import { windowsNestedDecoder } from './windows_nested.js'
 import { winlogbeatDecoder } from './winlogbeat.js'
@@ -27,6 +27,14 @@ export type { DecodeContext, DecodeResult, Decoder } from './types.js'
 export { expandRecords } from './cloudtrail.js'
 export { decodeCsvRow } from './csv.js'
 export { parseSyslog } from './syslog.js'
+
+/**
+ * The record as detection rules read it: a Windows event inside a Wazuh alert is the event itself
+ * (Sysmon/event-log field names), so Sigma's Windows rules apply to it; any other record as it is.
+ */
+export function detectionRecord(value: unknown): unknown {
+  return windowsRecordOf(value) ?? value
+}
 
 /** JSON-object decoders in detection order; `unknown` is the fallback. */
 const OBJECT_DECODERS: readonly Decoder[] = [
