@@ -57,3 +57,38 @@ describe('wazuh decoder', () => {
     expect(detectionRecord({ rule: { id: '1' }, agent: {} })).toEqual({ rule: { id: '1' }, agent: {} })
   })
 })
+
+describe('wazuh decoder: the logged line', () => {
+  const sshd = (i: number) => ({
+    timestamp: `2024-05-01T10:00:${String(i).padStart(2, '0')}.000+0000`,
+    rule: { id: '5760' },
+    agent: { id: '002', name: 'web-01' },
+    decoder: { name: 'sshd', parent: 'sshd' },
+    location: '/var/log/auth.log',
+    full_log: `May  1 10:00:${String(i).padStart(2, '0')} web-01 sshd[${1000 + i}]: Failed password for root from 203.0.113.5 port ${40000 + i} ssh2`,
+    data: { srcip: '203.0.113.5', srcport: String(40000 + i), dstuser: 'root' },
+  })
+
+  it('decodes an sshd line shipped by Wazuh as the logon it is, with no groups or level needed', () => {
+    const e = ok(decodeRecord(sshd(1), ctx))
+    expect(e.event).toMatchObject({ kind: 'alert', category: ['authentication'], outcome: 'failure', action: 'ssh_login' })
+    expect(e.source?.ip).toBe('203.0.113.5')
+    expect(e.watchfloor.decoder).toBe('wazuh')
+    expect(e.rule?.id).toBe('5760')
+  })
+
+  it('counts Wazuh-shipped sshd failures towards SSH brute force', () => {
+    const engine = SigmaEngine.fromDirs([BUILTIN_RULES_DIR])
+    const signals = Array.from({ length: 10 }, (_, i) => {
+      const r = sshd(i)
+      return engine.detect(detectionRecord(r), ok(decodeRecord(r, ctx))).signals.length
+    })
+    expect(signals.every((n) => n > 0)).toBe(true) // each failure feeds the brute-force correlation
+  })
+
+  it('maps file integrity (syscheck) alerts to the file and the change', () => {
+    const e = ok(decodeRecord({ rule: { id: '550', description: 'Integrity checksum changed.' }, agent: { name: 'web-01' }, location: 'syscheck', syscheck: { path: '/etc/passwd', event: 'modified', uname_after: 'root' } }, ctx))
+    expect(e.event).toMatchObject({ category: ['file'], action: 'modified' })
+    expect(e.file?.path).toBe('/etc/passwd')
+  })
+})

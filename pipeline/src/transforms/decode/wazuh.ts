@@ -9,7 +9,10 @@
 import { severityFromWazuhLevel } from '../normalize/severity.js'
 import { isRecord, str, strOnly, toStringArray } from '../normalize/values.js'
 import { Draft } from './draft.js'
-import type { DecodeResult, Decoder } from './types.js'
+import type { DecodeContext, DecodeResult, Decoder } from './types.js'
+import { accessLogDecoder } from './access_log.js'
+import { auditdDecoder } from './auditd.js'
+import { syslogDecoder } from './syslog.js'
 import { windowsFlatDecoder } from './windows_flat.js'
 
 /** `commandLine` -> `CommandLine`: Wazuh lower-cases the first letter of the event's own field names. */
@@ -68,6 +71,35 @@ function withWazuhRule(res: DecodeResult, rule: Record<string, unknown>, r: Reco
   return res
 }
 
+/** Text decoders a Wazuh `full_log` may be decoded with (most specific first). */
+const TEXT: readonly Decoder[] = [auditdDecoder, accessLogDecoder, syslogDecoder]
+
+/**
+ * The logged line itself (`full_log`), when it is one Watchfloor reads (sshd/syslog, auditd, web
+ * access logs), fills what the alert's own fields do not say: what happened (category, outcome,
+ * action), who and from where, the process and the URL. Wazuh's fields and its time win.
+ */
+function borrowFromLine(d: Draft, fullLog: string | undefined, ctx: DecodeContext): void {
+  if (fullLog === undefined) return
+  const text = TEXT.find((t) => t.detect(fullLog))
+  if (text === undefined) return
+  const res = text.decode(fullLog, ctx)
+  if (!res.ok) return
+  const line = res.event
+  if (d.category === undefined && line.event.category !== undefined) {
+    d.category = [...line.event.category]
+    if (line.event.type !== undefined) d.type = [...line.event.type]
+    d.outcome ??= line.event.outcome
+  }
+  d.action ??= line.event.action
+  d.protocol ??= line.network?.protocol
+  d.userName ??= line.user?.name
+  d.srcIp ??= line.source?.ip
+  d.processName ??= line.process?.name
+  d.commandLine ??= line.process?.command_line
+  d.url ??= line.url?.original
+}
+
 export const wazuhDecoder: Decoder = {
   name: 'wazuh',
   detect(v) {
@@ -80,6 +112,7 @@ export const wazuhDecoder: Decoder = {
     const rule = r.rule as Record<string, unknown>
     const windows = windowsRecordOf(r)
     if (windows !== undefined) return withWazuhRule(windowsFlatDecoder.decode(windows, ctx), rule, r)
+
     const d = new Draft('wazuh')
     d.timestamp = r.timestamp !== undefined ? d.time(r.timestamp, 'timestamp') : undefined
     d.timestamp ??= d.time(r['@timestamp'], '@timestamp')
@@ -132,6 +165,15 @@ export const wazuhDecoder: Decoder = {
       d.url = strOnly(data.url)
       d.action = strOnly(data.action)
     }
+    // file integrity monitoring (syscheck): the file and what happened to it
+    const fim = isRecord(r.syscheck) ? r.syscheck : undefined
+    if (fim !== undefined) {
+      d.filePath = strOnly(fim.path)
+      d.category = ['file']
+      d.action = strOnly(fim.event)
+      d.userName ??= strOnly(fim.uname_after)
+    }
+    borrowFromLine(d, strOnly(r.full_log), ctx)
     d.message = strOnly(r.full_log) ?? d.ruleName
     return d.result(ctx)
   },
