@@ -50,7 +50,8 @@ export type Action =
 
 export type ActionKind = Action['kind']
 
-const seg = (id: string) => encodeURIComponent(id)
+/** One path segment: escaped, and `.`/`..` kept from walking up the API's paths. */
+const seg = (v: string) => encodeURIComponent(v).replace(/^\.{1,2}$/, (m) => m.replace(/\./g, '%2E'))
 
 /** The status-move body of an action, for the ones that are lifecycle moves. */
 function moveBody(a: Action): { status: IncidentStatus; reason?: string; close_reason?: CloseReason } | undefined {
