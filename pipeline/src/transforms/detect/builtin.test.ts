@@ -194,6 +194,17 @@ const CASES: Record<string, Case> = {
     positive: [proc('C:\\Windows\\System32\\sc.exe', 'sc \\\\srv02 create updater binPath= C:\\Users\\Public\\u.exe')],
     negative: [proc('C:\\Windows\\System32\\sc.exe', 'sc query spooler')],
   },
+  'Service Created With A Command Shell As Its Binary': {
+    positive: [
+      system(7045, { ServiceName: 'BTOBTO', ImagePath: '%COMSPEC% /Q /c echo cd  ^> \\\\127.0.0.1\\C$\\__output 2^>^&1 > %TEMP%\\execute.bat & %COMSPEC% /Q /c %TEMP%\\execute.bat' }),
+      security(4697, { ServiceName: 'PGUJLOAK', ServiceFileName: '%COMSPEC% /C "start /b C:\\Windows\\System32\\WindowsPowershell\\v1.0\\powershell -noP -sta -w 1 -enc SQBGAC..."' }),
+    ],
+    negative: [system(7045, { ServiceName: 'Spooler', ImagePath: 'C:\\Windows\\System32\\spoolsv.exe' }), system(7045, { ServiceName: 'Updater', ImagePath: '"C:\\Program Files\\Vendor\\update.exe" --service' })],
+  },
+  'Service Control Pipe Opened From Another Computer': {
+    positive: [security(5145, { ShareName: '\\\\*\\IPC$', RelativeTargetName: 'svcctl', IpAddress: '172.18.39.5' })],
+    negative: [security(5145, { ShareName: '\\\\*\\IPC$', RelativeTargetName: 'svcctl', IpAddress: '127.0.0.1' }), security(5145, { ShareName: '\\\\*\\IPC$', RelativeTargetName: 'lsarpc', IpAddress: '172.18.39.5' })],
+  },
   'Administrative Share Accessed Over The Network': {
     positive: [security(5140, { ShareName: '\\\\*\\ADMIN$', IpAddress: '10.0.0.66', SubjectUserName: 'alice' })],
     negative: [security(5140, { ShareName: '\\\\*\\IPC$', IpAddress: '10.0.0.66', SubjectUserName: 'alice' }), security(5140, { ShareName: '\\\\*\\C$', IpAddress: '127.0.0.1', SubjectUserName: 'alice' })],
