@@ -310,6 +310,10 @@ const CASES: Record<string, Case> = {
     positive: [access(0, 'GET /item.php?id=1%20union%20select%201,2,3', 200), access(1, 'GET /download?file=../../../../etc/passwd', 200)],
     negative: [access(0, 'GET /item.php?id=12', 200)],
   },
+  'Remote System Discovery Command': {
+    positive: [ecsProc('arp', 'arp -a'), 'type=EXECVE msg=audit(1604994496.155:92733): argc=2 a0="arp" a1="-a"', ecsProc('cmd.exe', 'cmd.exe /c net view /domain'), proc('C:\\Windows\\System32\\nltest.exe', 'nltest /dclist:corp.local'), ecsProc('bash', 'ip neigh show')],
+    negative: [ecsProc('arp', 'arp'), ecsProc('ip', 'ip addr show'), proc('C:\\Windows\\System32\\net.exe', 'net use Z: \\\\fs1\\share')],
+  },
   'Known Offensive Tool Executed': {
     positive: [proc('C:\\Users\\alice\\Downloads\\mimikatz.exe', 'mimikatz.exe "privilege::debug" exit')],
     negative: [proc('C:\\Windows\\System32\\notepad.exe', 'notepad.exe C:\\notes.txt')],
