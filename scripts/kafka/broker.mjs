@@ -18,7 +18,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, runIfMain } from '../lib/process.mjs'
+import { freePort, runIfMain, stopChild } from '../lib/process.mjs'
 
 export const KAFKA_VERSION = '4.1.0'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -138,14 +138,7 @@ export async function startBroker(opts = {}) {
 
 /** Stop a broker started by `startBroker` (SIGTERM, then SIGKILL after `graceMs`). */
 export async function stopBroker(b, { graceMs = 20_000, removeData = true } = {}) {
-  const alive = () => b.child.exitCode === null && b.child.signalCode === null
-  if (alive()) {
-    b.child.kill('SIGTERM')
-    const deadline = Date.now() + graceMs
-    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-    if (alive()) b.child.kill('SIGKILL')
-    while (alive()) await new Promise((r) => setTimeout(r, 50))
-  }
+  await stopChild(b.child, graceMs, 100)
   if (removeData) rmSync(b.dir, { recursive: true, force: true })
 }
 

@@ -23,3 +23,14 @@ export function runIfMain(moduleUrl, main) {
     process.exit(1)
   })
 }
+
+/** Stops a child process: SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+export async function stopChild(child, graceMs, pollMs = 50) {
+  const alive = () => child.exitCode === null && child.signalCode === null
+  if (!alive()) return
+  child.kill('SIGTERM')
+  const deadline = Date.now() + graceMs
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, pollMs))
+  if (alive()) child.kill('SIGKILL')
+  while (alive()) await new Promise((r) => setTimeout(r, 50))
+}

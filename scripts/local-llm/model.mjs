@@ -20,7 +20,7 @@ import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSy
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, runIfMain } from '../lib/process.mjs'
+import { freePort, runIfMain, stopChild } from '../lib/process.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const HOME = path.join(ROOT, '.tmp', 'local-llm')
@@ -137,14 +137,7 @@ export async function startModelServer(opts = {}) {
 
 /** Stop a server started by `startModelServer` (SIGTERM, then SIGKILL after `graceMs`). */
 export async function stopModelServer(s, { graceMs = 5000 } = {}) {
-  const alive = () => s.child.exitCode === null && s.child.signalCode === null
-  if (alive()) {
-    s.child.kill('SIGTERM')
-    const deadline = Date.now() + graceMs
-    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    if (alive()) s.child.kill('SIGKILL')
-    while (alive()) await new Promise((r) => setTimeout(r, 50))
-  }
+  await stopChild(s.child, graceMs)
   rmSync(s.dir, { recursive: true, force: true })
 }
 

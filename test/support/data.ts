@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { need, type Need } from './need.js'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const DATA_DIR_VARIABLE = 'WATCHFLOOR_DATA_DIR'
@@ -27,14 +28,8 @@ export const dataPath = (...parts: string[]): string => path.join(DATA_DIR, ...p
 /** A path under `pipeline/test/fixtures`, e.g. `fixturePath('otrf', 'SDWIN-190518210125.sample.json')`. */
 export const fixturePath = (...parts: string[]): string => path.join(FIXTURES_DIR, ...parts)
 
-export interface DataNeed {
-  /** every named file or directory is there */
-  readonly have: boolean
-  /** why the tests that need it are skipped ('' when `have`) */
-  readonly reason: string
-  /** The test or suite name to use: unchanged when the data is there, else with the reason appended (and printed once). */
-  title(name: string): string
-}
+/** The full datasets a test needs. */
+export type DataNeed = Need
 
 /** How a data path is shown in a reason: as the user would find it. */
 function shown(relative: string): string {
@@ -47,18 +42,7 @@ function shown(relative: string): string {
  */
 export function needData(...relativePaths: string[]): DataNeed {
   const missing = relativePaths.filter((p) => !existsSync(dataPath(p)))
-  if (missing.length === 0) return { have: true, reason: '', title: (name) => name }
   const more = missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''
-  const reason = `${shown(missing[0]!)} not found${more}; set ${DATA_DIR_VARIABLE}`
-  if (process.env.CI === 'true') {
-    throw new Error(`CI=true and the full test data is missing: ${reason} (${DATA_DIR_VARIABLE}=${setting ?? '(unset)'}, data directory ${DATA_DIR})`)
-  }
-  return {
-    have: false,
-    reason,
-    title(name) {
-      console.log(`skipped: ${name}: ${reason}`)
-      return `${name} (skipped: ${reason})`
-    },
-  }
+  const reason = missing.length === 0 ? '' : `${shown(missing[0]!)} not found${more}; set ${DATA_DIR_VARIABLE}`
+  return need(reason, () => `CI=true and the full test data is missing: ${reason} (${DATA_DIR_VARIABLE}=${setting ?? '(unset)'}, data directory ${DATA_DIR})`)
 }

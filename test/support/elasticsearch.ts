@@ -15,6 +15,7 @@
  */
 import { afterAll, beforeAll } from 'vitest'
 import {
+import { need, type Need } from './need.js'
   elasticsearchFetched,
   javaAvailable,
   rssMiB,
@@ -24,28 +25,13 @@ import {
   type StartOptions,
 } from '../../scripts/elasticsearch/server.mjs'
 
-export interface ElasticsearchNeed {
-  /** Java runs and the jars are fetched */
-  readonly have: boolean
-  /** why the tests that need a node are skipped ('' when `have`) */
-  readonly reason: string
-  /** The suite name to use: unchanged when a node can start, else with the reason appended (and printed once). */
-  title(name: string): string
-}
+/** Whether an Elasticsearch node can start here. */
+export type ElasticsearchNeed = Need
 
 export function needElasticsearch(): ElasticsearchNeed {
   const java = javaAvailable()
   const reason = !java.ok ? java.reason : !elasticsearchFetched() ? 'the Elasticsearch jars are not fetched; run `node scripts/elasticsearch/server.mjs fetch`' : ''
-  if (reason === '') return { have: true, reason, title: (name) => name }
-  if (process.env.CI === 'true') throw new Error(`CI=true and no Elasticsearch node can start: ${reason}`)
-  return {
-    have: false,
-    reason,
-    title(name) {
-      console.log(`skipped: ${name}: ${reason}`)
-      return `${name} (skipped: ${reason})`
-    },
-  }
+  return need(reason, () => `CI=true and no Elasticsearch node can start: ${reason}`)
 }
 
 export interface TestNode {

@@ -15,6 +15,7 @@ import { missingReason, modelFetched, startModelServer, stopModelServer } from '
 import { loadConfig } from '../../src/config/load.js'
 import { LlmTriager, PROMPT_VERSION } from '../../src/transforms/triage/llm/llm.js'
 import { sampleContext } from '../../src/transforms/triage/llm/sample.js'
+import { need } from '../../../test/support/need.js'
 
 interface ModelServer {
   baseUrl: string
@@ -23,14 +24,8 @@ interface ModelServer {
   output(): string
 }
 
-const have = (modelFetched as () => boolean)()
-const reason = (missingReason as () => string)()
-if (!have && process.env.CI === 'true') throw new Error(`CI=true and ${reason} (.ci/run fetches it)`)
-const title = (name: string) => {
-  if (have) return name
-  console.log(`skipped: ${name}: ${reason}`)
-  return `${name} (skipped: ${reason})`
-}
+const model = need((modelFetched as () => boolean)() ? '' : (missingReason as () => string)(), () => `CI=true and ${(missingReason as () => string)()} (.ci/run fetches it)`)
+const { have, title } = model
 
 describe.skipIf(!have)(title('LlmTriager against the real local model'), () => {
   let server: ModelServer
