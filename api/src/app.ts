@@ -19,6 +19,7 @@ import { authenticate } from './auth.js'
 import profileRoutes from './routes/profiles.js'
 import incidentRoutes from './routes/incidents.js'
 import evidenceRoutes from './routes/evidence.js'
+import uiRoutes from './routes/ui.js'
 
 export interface AppDeps {
   config: Readonly<Config>
@@ -146,5 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(actionRoutes)
   await app.register(tokenRoutes)
   await app.register(reportRoutes)
+  // the standalone UI at / and /ui/: static, open like /docs (its data comes from the routes above)
+  await app.register(uiRoutes)
   return app
 }

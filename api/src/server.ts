@@ -60,7 +60,7 @@ export async function startServer(config: Readonly<Config> = loadConfig()): Prom
 export async function runServer(config?: Readonly<Config>): Promise<number> {
   const running = await startServer(config)
   const { url } = running
-  process.stdout.write(`Watchfloor is running at ${url}  (API docs: ${url}/docs, store: ${running.pipeline.store.location})\n`)
+  process.stdout.write(`Watchfloor is running at ${url}  (UI: ${url}/, API docs: ${url}/docs, store: ${running.pipeline.store.location})\n`)
   if (running.adminToken) process.stdout.write(`First start: admin API token (shown this once; also in ${running.adminToken.file}, mode 0600):\n  ${running.adminToken.token}\n`)
   return onSignals(running.stop)
 }
