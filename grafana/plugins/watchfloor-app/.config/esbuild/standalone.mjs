@@ -2,7 +2,7 @@
 /**
  * The standalone UI's build: src/standalone/main.tsx with React and @grafana/ui bundled in (no
  * Grafana to hand them over), for the browser, into dist-standalone/ (index.html, main.js,
- * main.css, the logo), which the API serves at `/` and `/ui/`. Kept apart from dist/, which is
+ * main.css, page.css, the logo), which the API serves at `/` and `/ui/`. Kept apart from dist/, which is
  * exactly what Grafana loads. Run after webpack by the workspace's `build`.
  */
 import fs from 'node:fs'
@@ -32,6 +32,7 @@ const result = await esbuild.build({
   metafile: true,
 })
 fs.copyFileSync(path.join(root, 'src/standalone/index.html'), path.join(out, 'index.html'))
+fs.copyFileSync(path.join(root, 'src/standalone/page.css'), path.join(out, 'page.css'))
 fs.copyFileSync(path.join(root, 'src/img/logo.svg'), path.join(out, 'logo.svg'))
 if (!fs.existsSync(path.join(out, 'main.css'))) fs.writeFileSync(path.join(out, 'main.css'), '')
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)

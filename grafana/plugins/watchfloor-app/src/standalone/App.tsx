@@ -129,6 +129,11 @@ export function App({ tokens }: { tokens: TokenStore }) {
   useEffect(() => {
     void loadStats()
   }, [loadStats, token, refresh])
+  // the numbers follow the analysts' actions and the ingest without a reload
+  useEffect(() => {
+    const t = setInterval(() => void loadStats(), 15_000)
+    return () => clearInterval(t)
+  }, [loadStats])
 
   const signIn = (t: string) => {
     tokens.set(t)
@@ -174,7 +179,7 @@ export function App({ tokens }: { tokens: TokenStore }) {
             </option>
           ))}
         </select>
-        <Button variant="secondary" icon="sync" onClick={() => setRefresh((n) => n + 1)} aria-label="Refresh">
+        <Button variant="secondary" onClick={() => setRefresh((n) => n + 1)} aria-label="Refresh">
           Refresh
         </Button>
         {token ? (
