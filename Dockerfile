@@ -6,10 +6,12 @@ COPY contracts/package.json contracts/
 COPY pipeline/package.json pipeline/
 COPY api/package.json api/
 COPY cli/package.json cli/
+COPY grafana/plugins/watchfloor-app/package.json grafana/plugins/watchfloor-app/
 COPY cli/bin cli/bin
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npx tsc -b && npm prune --omit=dev --ignore-scripts
+# the TypeScript workspaces, then the triage UI served at / (and the Grafana plugin's dist/)
+RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
 WORKDIR /app
