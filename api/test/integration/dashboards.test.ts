@@ -225,7 +225,7 @@ describe('what the panels say about the seeded data', () => {
   })
 
   it('keeps closed incidents out of the queue with the default status filter, most severe first', async () => {
-    const queue = await run('incident-queue.json', 'Incident queue')
+    const queue = await run('incident-queue.json', 'Incident queue (table, without the app)')
     const ids = queue.map((r) => r.id)
     expect(ids).not.toContain(closedTrue.id)
     expect(ids.length).toBeGreaterThan(0)
