@@ -243,8 +243,9 @@ export class StoredIncidents implements IncidentService {
     if (this.advice === undefined) throw new WatchfloorError('LLM_UNAVAILABLE', 'set OPENAI_BASE_URL or OPENAI_API_KEY to get second opinions')
     const now = await this.current(id)
     if (now === undefined) throw notFound(id)
-    // one opinion at a time per incident: a second request while one is being asked answers with the pending one
-    if (now.suggestion?.status === 'pending' || this.asking.has(id)) return now
+    // one opinion at a time per incident: a second request while one is being asked answers with the
+    // pending one (a `pending` left by a process that stopped mid-call is asked again)
+    if (this.asking.has(id)) return now
     this.asking.add(id)
     const pending: Suggestion = { status: 'pending', requested_by: ctx.who.actor, requested_at: new Date().toISOString() }
     let inc: Incident
@@ -284,8 +285,7 @@ export class StoredIncidents implements IncidentService {
       result = { status: 'failed', reason: err instanceof Error ? err.message : String(err) }
     }
     const done: Suggestion = { ...result, requested_by: pending.requested_by, requested_at: pending.requested_at, completed_at: new Date().toISOString() }
-    const { verdict: _v, ...record } = done
-    await this.mutate(LLM, id, 'suggest:result', () => ({ apply: (x) => void (x.suggestion = done), before: { suggestion: 'pending' }, after: { ...record, ...(done.verdict ? { verdict: done.verdict } : {}) } })).catch(() => advice.counters.drop('sink_write_failed'))
+    await this.mutate(LLM, id, 'suggest:result', () => ({ apply: (x) => void (x.suggestion = done), before: { suggestion: 'pending' }, after: done })).catch(() => advice.counters.drop('sink_write_failed'))
   }
 
   /** The stored documents that match the contract. */
