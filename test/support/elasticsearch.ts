@@ -15,7 +15,6 @@
  */
 import { afterAll, beforeAll } from 'vitest'
 import {
-import { need, type Need } from './need.js'
   elasticsearchFetched,
   javaAvailable,
   rssMiB,
@@ -24,6 +23,7 @@ import { need, type Need } from './need.js'
   type ElasticsearchNode,
   type StartOptions,
 } from '../../scripts/elasticsearch/server.mjs'
+import { need, type Need } from './need.js'
 
 /** Whether an Elasticsearch node can start here. */
 export type ElasticsearchNeed = Need
