@@ -20,6 +20,8 @@ const ListQuery = Type.Object(
     severity: Type.Optional(Type.String({ description: `one of ${SEVERITIES.join(', ')} (any case)` })),
     status: Type.Optional(Type.String({ description: `one of ${STATUSES.join(', ')}` })),
     source_ip: Type.Optional(Type.String({ description: 'IPv4 or IPv6 address' })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'only incidents whose events reach this time or later (last_seen >= from)' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'only incidents whose events began by this time (first_seen <= to)' })),
   },
   { additionalProperties: false },
 )
@@ -60,7 +62,10 @@ const incidentRoutes: FastifyPluginAsync = async (app) => {
       if (status && !(STATUSES as readonly string[]).includes(status)) throw new WatchfloorError('REQUEST_INVALID', `status must be one of ${STATUSES.join(', ')}`)
       const sourceIp = q.source_ip ?? ''
       if (sourceIp && isIP(sourceIp) === 0) throw new WatchfloorError('REQUEST_INVALID', 'source_ip must be an IPv4 or IPv6 address')
-      const page = await incidents.list({ limit: q.limit, offset: q.offset, severity, status, sourceIp })
+      const from = q.from === undefined ? '' : new Date(q.from).toISOString()
+      const to = q.to === undefined ? '' : new Date(q.to).toISOString()
+      if (from !== '' && to !== '' && from > to) throw new WatchfloorError('REQUEST_INVALID', 'from must not be after to')
+      const page = await incidents.list({ limit: q.limit, offset: q.offset, severity, status, sourceIp, from, to })
       return { ...page, limit: q.limit, offset: q.offset }
     },
   )

@@ -57,7 +57,7 @@ describe('operations endpoints', () => {
     expect(doc.status).toBe(200)
     const paths = Object.keys(doc.json.paths)
     for (const p of ['/api/ingest', '/api/health', '/api/stats', '/metrics', '/api/incidents', '/api/incident/{id}']) expect(paths).toContain(p)
-    expect(doc.json.paths['/api/incidents'].get.parameters.map((x: any) => x.name).sort()).toEqual(['limit', 'offset', 'severity', 'source_ip', 'status'])
+    expect(doc.json.paths['/api/incidents'].get.parameters.map((x: any) => x.name).sort()).toEqual(['from', 'limit', 'offset', 'severity', 'source_ip', 'status', 'to'])
     const ui = await get('/docs/')
     expect(ui.status).toBe(200)
     expect(ui.text).toMatch(/swagger/i)

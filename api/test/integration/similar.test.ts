@@ -59,6 +59,15 @@ describe('similar incidents (embedded index)', () => {
     expect((await get(`${server.url}/api/incident/nope/similar`)).status).toBe(404)
   })
 
+  it('lists the incidents whose events fall in a time range (from/to)', async () => {
+    const year = (await get(`${server!.url}/api/incident/${first}`)).json.first_seen.slice(0, 4)
+    const day21 = await get(`${server!.url}/api/incidents?from=${year}-11-21T00:00:00Z&to=${year}-11-21T23:59:59Z`)
+    expect(day21.json.total).toBe(1)
+    expect(day21.json.incidents[0].source_ip).toBe('198.51.100.23')
+    expect((await get(`${server!.url}/api/incidents?from=${year}-11-20T00:00:00Z`)).json.total).toBe(3)
+    expect((await get(`${server!.url}/api/incidents?to=${year}-11-20T23:59:59Z`)).json.total).toBe(1)
+  })
+
   it('answers the same after a restart (the embedded index is refilled from ClickHouse)', async () => {
     await server!.stop()
     server = await start()

@@ -13,7 +13,7 @@ import { CLOSE_REASONS, ContractError, parseIncident, type CloseReason, type Ent
 import { WatchfloorError } from '../errors.js'
 import type { Store } from '../sinks/clickhouse/client.js'
 import { incidentRow } from '../sinks/clickhouse/rows.js'
-import { storedDocument } from '../sinks/clickhouse/values.js'
+import { chTime, storedDocument } from '../sinks/clickhouse/values.js'
 import { searchDocument, type IncidentIndex, type SimilarIncident } from '../sinks/search/types.js'
 import type { ComponentCounters } from '../telemetry/counters.js'
 import type { IncidentBuilder } from '../transforms/correlate/incidents.js'
@@ -69,6 +69,9 @@ export interface IncidentListQuery {
   status: string
   /** An address, or '' for any. */
   sourceIp: string
+  /** ISO 8601: only incidents whose events overlap [from, to] (first_seen <= to, last_seen >= from); '' for no bound. */
+  from: string
+  to: string
 }
 
 /** An incident as the API shows it: the stored document with the table's columns on top. */
@@ -303,8 +306,10 @@ export class StoredIncidents implements IncidentService {
   }
 
   async list(q: IncidentListQuery): Promise<{ incidents: IncidentView[]; total: number }> {
-    const where = `({severity:String} = '' OR severity = {severity:String}) AND ({status:String} = '' OR status = {status:String}) AND ({source_ip:String} = '' OR source_ip = {source_ip:String})`
-    const params = { severity: q.severity, status: q.status, source_ip: q.sourceIp, limit: q.limit, offset: q.offset }
+    const where = `({severity:String} = '' OR severity = {severity:String}) AND ({status:String} = '' OR status = {status:String}) AND ({source_ip:String} = '' OR source_ip = {source_ip:String})
+      AND last_seen >= toDateTime64({from:String}, 3, 'UTC') AND first_seen <= toDateTime64({to:String}, 3, 'UTC')`
+    // no bound: the ends of DateTime64's range
+    const params = { severity: q.severity, status: q.status, source_ip: q.sourceIp, from: q.from === '' ? '1900-01-01 00:00:00.000' : chTime(q.from), to: q.to === '' ? '2299-12-31 23:59:59.999' : chTime(q.to), limit: q.limit, offset: q.offset }
     const [rows, count] = await Promise.all([
       this.rows<Row>(`SELECT * FROM incidents FINAL WHERE ${where} ORDER BY last_seen DESC, incident_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`, params),
       this.rows<{ n: string }>(`SELECT count() AS n FROM incidents FINAL WHERE ${where}`, params),

@@ -34,6 +34,9 @@ export interface ListQuery {
   severity?: string
   status?: string
   sourceIp?: string
+  /** The time range (epoch ms): incidents whose events overlap it. */
+  from?: number
+  to?: number
 }
 
 /** What an analyst can do to one or more incidents. */
@@ -73,7 +76,8 @@ export class WatchfloorClient {
   constructor(readonly backend: Backend) {}
 
   async incidents(q: ListQuery): Promise<IncidentPage> {
-    return decodeIncidentPage(await this.backend.get('/api/incidents', { limit: q.limit, offset: q.offset, severity: q.severity, status: q.status, source_ip: q.sourceIp }))
+    const iso = (t: number | undefined) => (t === undefined || !Number.isFinite(t) ? undefined : new Date(t).toISOString())
+    return decodeIncidentPage(await this.backend.get('/api/incidents', { limit: q.limit, offset: q.offset, severity: q.severity, status: q.status, source_ip: q.sourceIp, from: iso(q.from), to: iso(q.to) }))
   }
 
   async incident(id: string): Promise<IncidentDetail> {

@@ -79,8 +79,8 @@ export function TriageView({ client, filters, onFiltersChange, timeRange, pageSi
   const lastFocus = useRef<number>(0)
 
   const page = useAsync<IncidentPage>(
-    () => client.incidents({ limit: pageSize, offset, ...(filters.severity ? { severity: filters.severity } : {}), ...(filters.status ? { status: filters.status } : {}), ...(filters.sourceIp ? { sourceIp: filters.sourceIp } : {}) }),
-    [client, filters.severity, filters.status, filters.sourceIp, offset, pageSize, version, refreshKey],
+    () => client.incidents({ limit: pageSize, offset, from: timeRange.from, to: timeRange.to, ...(filters.severity ? { severity: filters.severity } : {}), ...(filters.status ? { status: filters.status } : {}), ...(filters.sourceIp ? { sourceIp: filters.sourceIp } : {}) }),
+    [client, filters.severity, filters.status, filters.sourceIp, offset, pageSize, version, refreshKey, timeRange.from, timeRange.to],
   )
   const nowMs = now()
   const loaded = page.value?.incidents ?? []

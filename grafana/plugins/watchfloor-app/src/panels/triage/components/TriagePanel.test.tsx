@@ -45,7 +45,9 @@ describe('the triage panel in Grafana', () => {
   it('reads through the plugin proxy route with the dashboard variables as filters, and shows no Grafana error toast', async () => {
     render(<TriagePanel {...props({ severity: 'high', status: '$__all' })} />)
     await screen.findByTestId('wf-row-INC-1')
-    expect(runtime.fetch).toHaveBeenCalledWith({ method: 'GET', url: '/api/plugin-proxy/watchfloor-triage-app/api/incidents?limit=25&offset=0&severity=HIGH', data: undefined, showErrorAlert: false, showSuccessAlert: false })
+    // the dashboard's time range goes to the API too, so paging and totals count only the incidents in it
+    const range = `from=${encodeURIComponent(new Date(RANGE.from).toISOString())}&to=${encodeURIComponent(new Date(RANGE.to).toISOString())}`
+    expect(runtime.fetch).toHaveBeenCalledWith({ method: 'GET', url: `/api/plugin-proxy/watchfloor-triage-app/api/incidents?limit=25&offset=0&severity=HIGH&${range}`, data: undefined, showErrorAlert: false, showSuccessAlert: false })
   })
 
   it('sets a bound variable in the URL, and keeps a filter of its own where no variable exists', async () => {
