@@ -13,12 +13,12 @@
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, runIfMain, stopChild } from '../lib/process.mjs'
+import { freePort, runIfMain, stopChild, terminateFromPidFile } from '../lib/process.mjs'
 
 export const KAFKA_VERSION = '4.1.0'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -163,16 +163,7 @@ async function main() {
   if (cmd === 'stop') {
     const port = Number(arg('--port') ?? 19092)
     const pidFile = path.join(arg('--dir') ?? path.join(HOME, `run-${port}`), 'broker.pid')
-    if (!existsSync(pidFile)) {
-      process.stderr.write(`no broker pid file at ${pidFile}\n`)
-      process.exit(1)
-    }
-    const pid = Number(readFileSync(pidFile, 'utf8'))
-    try {
-      process.kill(pid, 'SIGTERM')
-    } catch {
-      // already stopped
-    }
+    const pid = terminateFromPidFile(pidFile, 'broker')
     process.stdout.write(`stopped kafka (pid ${pid})\n`)
     return
   }

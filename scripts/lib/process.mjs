@@ -1,4 +1,5 @@
 /** What the scripts that start real servers for tests (Kafka, Elasticsearch, the local model) share. */
+import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,4 +34,19 @@ export async function stopChild(child, graceMs, pollMs = 50) {
   while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, pollMs))
   if (alive()) child.kill('SIGKILL')
   while (alive()) await new Promise((r) => setTimeout(r, 50))
+}
+
+/** The `stop` command of a server started detached: SIGTERM to the pid in `pidFile`; with no such file it says so and exits 1. Returns the pid. */
+export function terminateFromPidFile(pidFile, what) {
+  if (!existsSync(pidFile)) {
+    process.stderr.write(`no ${what} pid file at ${pidFile}\n`)
+    process.exit(1)
+  }
+  const pid = Number(readFileSync(pidFile, 'utf8'))
+  try {
+    process.kill(pid, 'SIGTERM')
+  } catch {
+    // already stopped
+  }
+  return pid
 }

@@ -20,7 +20,7 @@ import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSy
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, runIfMain, stopChild } from '../lib/process.mjs'
+import { freePort, runIfMain, stopChild, terminateFromPidFile } from '../lib/process.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const HOME = path.join(ROOT, '.tmp', 'local-llm')
@@ -161,16 +161,7 @@ async function main() {
   if (cmd === 'stop') {
     const port = Number(arg('--port') ?? 18088)
     const pidFile = path.join(HOME, `run-${port}`, 'server.pid')
-    if (!existsSync(pidFile)) {
-      process.stderr.write(`no model server pid file at ${pidFile}\n`)
-      process.exit(1)
-    }
-    const pid = Number(readFileSync(pidFile, 'utf8'))
-    try {
-      process.kill(pid, 'SIGTERM')
-    } catch {
-      // already stopped
-    }
+    const pid = terminateFromPidFile(pidFile, 'model server')
     rmSync(path.dirname(pidFile), { recursive: true, force: true })
     process.stdout.write(`stopped the model server (pid ${pid})\n`)
     return
