@@ -14,12 +14,16 @@ export function tempDir(prefix = 'watchfloor-test-'): { dir: string; cleanup: ()
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<Running & { cleanup: () => Promise<void>; dataDir: string }> {
-  const tmp = tempDir()
+/** The server on the embedded defaults with its data in `dataDir` (tests that restart it pass the same dir again). */
+export function startServerOn(dataDir: string, overrides: Record<string, unknown> = {}): Promise<Running> {
   // Tests about other things run with API_AUTH=actions; auth.test.ts covers the default (all).
   const api = { auth: 'actions', ...((overrides.api as Record<string, unknown> | undefined) ?? {}) }
-  const config = loadConfig({ env: {}, overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 }, ...overrides, api } })
-  const running = await startServer(config)
+  return startServer(loadConfig({ env: {}, overrides: { dataDir, port: 0, logLevel: 'silent', pipeline: { workers: 2 }, ...overrides, api } }))
+}
+
+export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<Running & { cleanup: () => Promise<void>; dataDir: string }> {
+  const tmp = tempDir()
+  const running = await startServerOn(tmp.dir, overrides)
   return {
     ...running,
     dataDir: tmp.dir,
@@ -28,6 +32,12 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
       tmp.cleanup()
     },
   }
+}
+
+/** GET with the status and the parsed JSON body. */
+export async function get(url: string): Promise<{ status: number; json: any }> {
+  const r = await fetch(url)
+  return { status: r.status, json: await r.json() }
 }
 
 export async function post(url: string, body: string, contentType?: string): Promise<{ status: number; headers: Headers; json: any }> {

@@ -5,9 +5,8 @@
  * restart the next events add to it instead of starting over.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '@watchfloor/pipeline'
-import { startServer, type Running } from '../../src/server.js'
-import { post, tempDir } from '../helpers.js'
+import type { Running } from '../../src/server.js'
+import { get, post, startServerOn, tempDir } from '../helpers.js'
 
 const tmp = tempDir()
 let server: Running | undefined
@@ -16,13 +15,9 @@ afterAll(async () => {
   tmp.cleanup()
 })
 
-const start = () => startServer(loadConfig({ env: {}, overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 }, api: { auth: 'actions' } } }))
+const start = () => startServerOn(tmp.dir)
 const fail = (h: number, s: number, user = 'root', m = 0) =>
   `Nov 23 ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')} web1 sshd[${4000 + s}]: Failed password for ${user} from 203.0.113.66 port ${40000 + s} ssh2`
-const get = async (url: string) => {
-  const r = await fetch(url)
-  return { status: r.status, json: (await r.json()) as any }
-}
 
 describe('incidents and profiles', () => {
   it('turns a brute force into a triaged incident with its reasons', async () => {

@@ -5,9 +5,8 @@
  * index is refilled from ClickHouse after a restart.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '@watchfloor/pipeline'
-import { startServer, type Running } from '../../src/server.js'
-import { post, tempDir } from '../helpers.js'
+import type { Running } from '../../src/server.js'
+import { get, post, startServerOn, tempDir } from '../helpers.js'
 
 const tmp = tempDir()
 let server: Running | undefined
@@ -16,13 +15,9 @@ afterAll(async () => {
   tmp.cleanup()
 })
 
-const start = () => startServer(loadConfig({ env: {}, overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 }, api: { auth: 'actions' } } }))
+const start = () => startServerOn(tmp.dir)
 const fail = (day: number, s: number, ip: string, user = 'root') => `Nov ${day} 10:00:${String(s).padStart(2, '0')} web1 sshd[${4000 + s}]: Failed password for ${user} from ${ip} port ${40000 + s} ssh2`
 const burst = (day: number, ip: string, user?: string) => Array.from({ length: 12 }, (_, s) => fail(day, s, ip, user)).join('\n')
-const get = async (url: string) => {
-  const r = await fetch(url)
-  return { status: r.status, json: (await r.json()) as any }
-}
 const byIp = async (ip: string) => (await get(`${server!.url}/api/incidents?source_ip=${ip}`)).json.incidents as Array<{ id: string; first_seen: string }>
 
 describe('similar incidents (embedded index)', () => {
