@@ -11,6 +11,7 @@ import { Button, Field, Input, useStyles2 } from '@grafana/ui'
 import { asApiError, type ApiError } from '../api/backend'
 import { WatchfloorClient } from '../api/watchfloor'
 import { NO_FILTERS, TriageView, type Filters } from '../triage/TriageView'
+import { nativeSelect } from '../triage/styles'
 import { FetchBackend } from './http'
 import type { TokenStore } from './session'
 
@@ -57,14 +58,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   stat: css({ padding: theme.spacing(0.5, 1.5), background: theme.colors.background.secondary, border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default, textAlign: 'center' }),
   statValue: css({ fontSize: theme.typography.h4.fontSize, fontWeight: theme.typography.fontWeightBold, lineHeight: 1.2 }),
   statLabel: css({ fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary }),
-  select: css({
-    background: theme.components.input.background,
-    color: theme.colors.text.primary,
-    border: `1px solid ${theme.components.input.borderColor}`,
-    borderRadius: theme.shape.radius.default,
-    height: theme.spacing(theme.components.height.md),
-    padding: theme.spacing(0, 1),
-  }),
+  select: nativeSelect(theme),
   body: css({ flex: 1, minHeight: 0, padding: theme.spacing(2) }),
   panel: css({ height: '100%', padding: theme.spacing(1), background: theme.colors.background.primary, border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default }),
   signin: css({ maxWidth: 420, margin: `${theme.spacing(8)} auto`, padding: theme.spacing(3), background: theme.colors.background.primary, border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default }),

@@ -5,17 +5,21 @@ import type { GrafanaTheme2 } from '@grafana/data'
 export const severityColor = (theme: GrafanaTheme2, s: string): string =>
   ({ CRITICAL: theme.colors.error.main, HIGH: theme.visualization.getColorByName('orange'), MEDIUM: theme.colors.warning.main, LOW: theme.colors.info.main })[s.toUpperCase()] ?? theme.colors.text.secondary
 
-export const getStyles = (theme: GrafanaTheme2) => ({
-  root: css({ position: 'relative', display: 'flex', flexDirection: 'column', gap: theme.spacing(1), height: '100%', overflow: 'hidden', fontSize: theme.typography.bodySmall.fontSize }),
-  toolbar: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1), alignItems: 'center' }),
-  select: css({
+/** A native <select> that looks like Grafana's inputs (the triage toolbar and the standalone header). */
+export const nativeSelect = (theme: GrafanaTheme2): string =>
+  css({
     background: theme.components.input.background,
     color: theme.colors.text.primary,
     border: `1px solid ${theme.components.input.borderColor}`,
     borderRadius: theme.shape.radius.default,
     height: theme.spacing(theme.components.height.md),
     padding: theme.spacing(0, 1),
-  }),
+  })
+
+export const getStyles = (theme: GrafanaTheme2) => ({
+  root: css({ position: 'relative', display: 'flex', flexDirection: 'column', gap: theme.spacing(1), height: '100%', overflow: 'hidden', fontSize: theme.typography.bodySmall.fontSize }),
+  toolbar: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1), alignItems: 'center' }),
+  select: nativeSelect(theme),
   tableWrap: css({ flex: 1, overflow: 'auto', minHeight: 0 }),
   table: css({
     width: '100%',
