@@ -11,6 +11,7 @@ import { decodeCsvRow, decodeRecord, decodeTextLine, detectionRecord, expandReco
 import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
 import { eventRowJson } from '../sinks/clickhouse/event-row.js'
 import { parseCsv } from '../transforms/frame/csv.js'
+import { parseZeekTsv } from '../transforms/frame/zeek_tsv.js'
 import { isNdjsonBody, jsonErrorPosition, oversize, valueExceedsDepth } from '../transforms/frame/json.js'
 import type { FramedRecord, TaskAlert, TaskSignal, TaskRecordError, TransformFailure, TransformResult, TransformTask, WorkerSettings } from './task.js'
 import { SigmaEngine } from '../transforms/detect/sigma/engine.js'
@@ -68,6 +69,12 @@ function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaE
     }
     case 'records':
       for (const r of task.records ?? []) out.framed(r)
+      break
+    case 'zeek':
+      for (const e of parseZeekTsv(task.text)) {
+        if ('reason' in e) out.reject('RECORD_ZEEK_MISMATCH', e.reason, e.raw, e.line)
+        else out.value(e.value, e.raw, e.line)
+      }
       break
     case 'csv': {
       const parsed = parseCsv(task.text)

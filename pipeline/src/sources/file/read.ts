@@ -2,7 +2,7 @@
  * The file source: turns replay inputs into records, numbered from 1 in the order read.
  * INPUT is `.json` (an object, an array, or NDJSON under a .json name as OTRF ships it),
  * `.ndjson`/`.jsonl`, `.csv` with a header row (the header is not a record), any other name as
- * text lines, `.gz` of any of these, `.zip` holding any of these (numbering runs across the
+ * text lines (a Zeek ASCII log with its `#fields` header: one Zeek JSON entry per row), `.gz` of any of these, `.zip` holding any of these (numbering runs across the
  * archive's files, in name order), or `-` for standard input (format sniffed from the content).
  * Records keep their raw text; parsing and decoding happen in the workers, as for every source.
  */
@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib'
 import { unzipSync } from 'fflate'
 import { parseCsv } from '../../transforms/frame/csv.js'
 import { expandRecords } from '../../transforms/decode/cloudtrail.js'
+import { isZeekTsv, parseZeekTsv } from '../../transforms/frame/zeek_tsv.js'
 
 export type RecordKind = 'json' | 'csv' | 'text'
 
@@ -130,6 +131,14 @@ function byName(name: string, bytes: Uint8Array, emit: Emit, problems: InputProb
     return
   }
   if (name === '-' && /^\s*[[{]/.test(text)) return jsonRecords(text, emit)
+  if (isZeekTsv(text)) {
+    // each row as the Zeek JSON entry it stands for; a row that does not fit its header stays text
+    for (const e of parseZeekTsv(text, name)) {
+      if ('reason' in e) emit('text', e.raw)
+      else emit('json', JSON.stringify(e.value))
+    }
+    return
+  }
   for (const l of lines(text)) emit('text', l)
 }
 

@@ -7,6 +7,7 @@
 import { WatchfloorError, dropReason, type ErrorCode } from '../../errors.js'
 import type { ComponentCounters } from '../../telemetry/counters.js'
 import type { Framing } from '../../transforms/frame/types.js'
+import { isZeekTsv } from '../../transforms/frame/zeek_tsv.js'
 import type { IngestResponse } from '@watchfloor/contracts'
 import type { Source, SourceOutput } from '../types.js'
 
@@ -20,6 +21,8 @@ export const INGEST_CONTENT_TYPES = ['application/json', 'application/x-ndjson',
 
 export function framingFor(contentType: string | undefined, body: string): Framing | undefined {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
+  // a Zeek ASCII log (conn.log, dns.log... as Zeek writes them) is text with its own header
+  if ((type === '' || TEXT_TYPES.has(type)) && isZeekTsv(body)) return 'zeek'
   if (type === '') return /^\s*[[{]/.test(body) ? 'json' : 'text'
   if (JSON_TYPES.has(type) || type.endsWith('+json')) return 'json'
   if (NDJSON_TYPES.has(type)) return 'ndjson'

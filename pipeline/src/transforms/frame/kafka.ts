@@ -2,13 +2,15 @@
  * HTTP ingest with Kafka configured: the body is split into one Kafka message per record, each
  * checked on the way in (JSON that parses, size, nesting, CSV rows that fit the header) so a bad
  * record is refused with its index and reason instead of travelling to the consumer. CSV rows
- * travel as `{"__watchfloor_csv": {column: cell}}` so the consumer decodes them as CSV.
+ * travel as `{"__watchfloor_csv": {column: cell}}` so the consumer decodes them as CSV; Zeek ASCII
+ * log rows travel as Zeek JSON.
  */
 import type { ErrorCode, RejectedRecord } from '../../errors.js'
 import { expandRecords } from '../decode/index.js'
 import { stableId } from '../detect/alerts.js'
 import type { Framing, FramedRecord } from './types.js'
 import { parseCsv } from './csv.js'
+import { parseZeekTsv } from './zeek_tsv.js'
 import { isNdjsonBody, jsonErrorPosition, oversize, valueExceedsDepth } from './json.js'
 
 export interface FramedForKafka {
@@ -95,6 +97,13 @@ export function frameForKafka(body: string, framing: Framing, limits: { maxRecor
       }
       break
     }
+    case 'zeek':
+      // each row travels as the Zeek JSON entry it stands for (the header is not in a message)
+      for (const e of parseZeekTsv(body)) {
+        if ('reason' in e) out.rejected.push({ index: index++, line: e.line, code: 'RECORD_ZEEK_MISMATCH', reason: e.reason, raw: e.raw })
+        else accept(JSON.stringify(e.value), e.value)
+      }
+      break
     case 'records':
       break
   }
