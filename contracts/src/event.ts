@@ -128,6 +128,17 @@ export const CanonicalEventSchema = Type.Object({
     }),
   ),
   user_agent: Type.Optional(Type.Object({ original: Type.Optional(Type.String()) })),
+  /** A DNS query (ECS `dns.question`): the name asked, split at its registered domain, and the record type. */
+  dns: Type.Optional(
+    Type.Object({
+      question: Type.Object({
+        name: Type.String(),
+        registered_domain: Type.Optional(Type.String()),
+        subdomain: Type.Optional(Type.String()),
+        type: Type.Optional(Type.String()),
+      }),
+    }),
+  ),
   message: Type.Optional(Type.String()),
   /** Provenance added by Watchfloor. */
   watchfloor: Type.Object({

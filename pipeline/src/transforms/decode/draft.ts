@@ -77,6 +77,8 @@ export class Draft {
   cloudRegion: string | undefined = undefined
   cloudAccountId: string | undefined = undefined
   userAgent: string | undefined = undefined
+  dnsQuery: string | undefined = undefined
+  dnsType: string | undefined = undefined
 
   message: string | undefined = undefined
   legacyEventType: string | undefined = undefined
@@ -236,6 +238,11 @@ export class Draft {
       out.cloud = c
     }
     if (this.userAgent !== undefined) out.user_agent = { original: this.userAgent }
+    if (this.dnsQuery !== undefined) {
+      const q: NonNullable<CanonicalEvent['dns']>['question'] = { name: this.dnsQuery, ...splitDomain(this.dnsQuery) }
+      if (this.dnsType !== undefined) q.type = this.dnsType
+      out.dns = { question: q }
+    }
     if (this.message !== undefined) out.message = this.message
     return out
   }
@@ -244,6 +251,24 @@ export class Draft {
   result(ctx: DecodeContext): DecodeResult {
     return { ok: true, event: this.finish(ctx) }
   }
+}
+
+/**
+ * Second-level labels under which names are registered (co.uk, com.au...): the registered domain
+ * of `a.b.example.co.uk` is `example.co.uk`. A short list of the common ones; anything else takes
+ * the last two labels, which is what DNS tunnelling detection needs (many names under one domain).
+ */
+const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gob', 'mil', 'nic'])
+
+/** `x1.y2.example.com.` -> registered domain `example.com`, subdomain `x1.y2`. */
+export function splitDomain(name: string): { registered_domain?: string; subdomain?: string } {
+  const labels = name.toLowerCase().replace(/\.$/, '').split('.')
+  if (labels.length < 2 || labels.some((l) => l === '') || /^[\d.]+$/.test(name) || name.endsWith('.arpa')) return {}
+  const tld = labels[labels.length - 1]!
+  const keep = labels.length >= 3 && tld.length === 2 && SECOND_LEVEL.has(labels[labels.length - 2]!) ? 3 : 2
+  const out: { registered_domain?: string; subdomain?: string } = { registered_domain: labels.slice(-keep).join('.') }
+  if (labels.length > keep) out.subdomain = labels.slice(0, -keep).join('.')
+  return out
 }
 
 function endpoint(ip: string | undefined, port: number | undefined, domain: string | undefined, bytes: number | undefined): Endpoint | undefined {

@@ -167,6 +167,14 @@ export function mapEcs(d: Draft, r: Obj): void {
   }
   const ua = obj(r.user_agent)
   if (ua !== undefined) d.userAgent ??= d.text(ua.original, 'user_agent.original')
+  const dns = obj(r.dns)
+  const question = dns !== undefined ? obj(dns.question) : undefined
+  if (question !== undefined) {
+    d.dnsQuery ??= d.text(question.name, 'dns.question.name')
+    d.dnsType ??= d.text(question.type, 'dns.question.type')
+    d.dstDomain ??= d.dnsQuery
+    if (dns?.response_code === 'NXDOMAIN') d.outcome ??= 'failure'
+  }
 }
 
 export const ecsDecoder: Decoder = {

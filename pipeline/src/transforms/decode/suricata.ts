@@ -83,8 +83,14 @@ export const suricataDecoder: Decoder = {
     if (isRecord(tls)) d.dstDomain ??= strOnly(tls.sni)
     const dns = r.dns
     if (isRecord(dns)) {
-      const query = Array.isArray(dns.query) ? dns.query[0] : undefined
-      d.dstDomain ??= strOnly(dns.rrname) ?? (isRecord(query) ? strOnly(query.rrname) : undefined)
+      // EVE v1/v2 put the name at the top of `dns`, v3 in `queries[]` (`query[]` in some versions)
+      const list = Array.isArray(dns.queries) ? dns.queries : Array.isArray(dns.query) ? dns.query : undefined
+      const query = list !== undefined && isRecord(list[0]) ? list[0] : undefined
+      d.dnsQuery = strOnly(dns.rrname) ?? (query !== undefined ? strOnly(query.rrname) : undefined)
+      d.dnsType = strOnly(dns.rrtype) ?? (query !== undefined ? strOnly(query.rrtype) : undefined)
+      d.dstDomain ??= d.dnsQuery
+      const rcode = strOnly(dns.rcode)
+      if (rcode === 'NXDOMAIN') d.outcome = 'failure'
     }
     const fileinfo = r.fileinfo
     if (isRecord(fileinfo)) d.fileName = strOnly(fileinfo.filename)

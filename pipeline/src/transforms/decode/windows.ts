@@ -273,6 +273,7 @@ export function mapEventData(d: Draft, data: Record<string, unknown>, kind: Chan
   }
   d.srcDomain ??= str(data.SourceHostname) ?? str(data.WorkstationName) ?? str(data.Workstation)
   d.dstDomain ??= str(data.DestinationHostname) ?? str(data.QueryName)
+  d.dnsQuery ??= str(data.QueryName)
   if (data.Protocol !== undefined) d.transport ??= toTransport(data.Protocol)
 
   // --- file / registry

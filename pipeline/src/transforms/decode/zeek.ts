@@ -1,7 +1,10 @@
 /**
- * Zeek JSON logs: `ts` (epoch seconds or ISO), `uid`, the connection tuple as literal dotted keys
- * (`id.orig_h`, `id.orig_p`, `id.resp_h`, `id.resp_p`) or nested (`id: { orig_h, ... }`),
- * `proto`, `service`, optional `_path` (conn, dns, http, ssl, ssh, notice...).
+ * Zeek JSON logs (and Zeek ASCII logs, which the framing turns into the same JSON): `ts` (epoch
+ * seconds or ISO), `uid`, the connection tuple as literal dotted keys (`id.orig_h`, `id.orig_p`,
+ * `id.resp_h`, `id.resp_p`) or nested (`id: { orig_h, ... }`), `proto`, `service`, optional `_path`
+ * (conn, dns, http, ssl, ssh, kerberos, ntlm, rdp, dce_rpc, smb_files, smb_mapping, notice...).
+ * Authentication logs (kerberos, ntlm, rdp, ssh) become ECS authentication events with the
+ * account and the outcome, so the brute force and spraying rules apply to network telemetry.
  */
 import { toInt, toNumber, toTransport } from '../normalize/numbers.js'
 import { isRecord, strOnly } from '../normalize/values.js'
@@ -51,7 +54,69 @@ export const zeekDecoder: Decoder = {
       case 'dns':
         d.type = ['protocol', 'info']
         d.dstDomain = strOnly(r.query)
+        d.dnsQuery = strOnly(r.query)
+        d.dnsType = strOnly(r.qtype_name)
+        d.action = strOnly(r.rcode_name)
+        // a name that does not exist is a failed lookup (subdomain brute force, zone walking)
+        if (d.action === 'NXDOMAIN') d.outcome = 'failure'
+        else if (d.action === 'NOERROR') d.outcome = 'success'
         break
+      case 'kerberos': {
+        d.category = ['network', 'authentication']
+        d.type = ['protocol', 'start']
+        d.protocol = 'kerberos'
+        d.action = strOnly(r.request_type)
+        // client is `user/REALM`; the account is the user part
+        const client = strOnly(r.client)
+        if (client !== undefined) {
+          const [user, realm] = client.split('/')
+          d.userName = user || undefined
+          d.userDomain = realm || undefined
+        }
+        if (r.success === true) d.outcome = 'success'
+        else if (r.success === false) d.outcome = 'failure'
+        d.message = strOnly(r.error_msg)
+        break
+      }
+      case 'ntlm':
+        d.category = ['network', 'authentication']
+        d.type = ['protocol', 'start']
+        d.protocol = 'ntlm'
+        d.userName = strOnly(r.username)
+        d.userDomain = strOnly(r.domainname)
+        d.srcDomain = strOnly(r.hostname)
+        if (r.success === true) d.outcome = 'success'
+        else if (r.success === false) d.outcome = 'failure'
+        break
+      case 'rdp': {
+        d.category = ['network', 'authentication']
+        d.type = ['protocol', 'start']
+        d.protocol = 'rdp'
+        // the mstshash cookie carries the account name the client offered
+        d.userName = strOnly(r.cookie)
+        d.srcDomain = strOnly(r.client_name)
+        const result = strOnly(r.result)
+        d.action = result
+        if (result !== undefined) d.outcome = result === 'Success' ? 'success' : 'failure'
+        break
+      }
+      case 'dce_rpc':
+        d.type = ['protocol', 'info']
+        d.protocol = 'dce_rpc'
+        d.action = [strOnly(r.endpoint), strOnly(r.operation)].filter((x) => x !== undefined).join('::') || undefined
+        break
+      case 'smb_files':
+      case 'smb_mapping': {
+        d.category = ['network', 'file']
+        d.type = ['protocol', 'access']
+        d.protocol = 'smb'
+        d.action = strOnly(r.action) ?? strOnly(r.share_type)
+        const share = strOnly(r.path)
+        const name = strOnly(r.name)
+        d.fileName = name
+        d.filePath = share !== undefined && name !== undefined ? `${share.replace(/\\+$/, '')}\\${name}` : (share ?? name)
+        break
+      }
       case 'http':
         d.type = ['protocol', 'info']
         d.url = strOnly(r.uri)
