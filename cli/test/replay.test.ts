@@ -134,6 +134,28 @@ describe('watchfloor replay', () => {
     expect(records[13]).toMatchObject({ incident_id: null, risk_score: 0 })
   })
 
+  it('detects lateral movement and credential attacks from Zeek ASCII logs alone (fixture: a zip of conn, dce_rpc, smb_files, kerberos and ntlm logs)', () => {
+    const dir = fixturePath('zeek')
+    const names = ['conn.log', 'dce_rpc.log', 'kerberos.log', 'ntlm.log', 'smb_files.log']
+    const zip = path.join(tmp, 'zeek-network-only.zip')
+    writeFileSync(zip, zipSync(Object.fromEntries(names.map((n) => [`zeek/${n}`, new Uint8Array(readFileSync(path.join(dir, n)))]))))
+    const out = path.join(tmp, 'zeek-out')
+    const res = run(['--out', out, zip])
+    expect(res.status, res.stderr).toBe(0)
+    const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'))
+    // every row is a Zeek entry (headers are not records), none left as unknown text
+    expect(summary.by_decoder).toEqual({ zeek: 4 + 5 + 4 + 7 + 1 })
+    const alerts = ndjson(path.join(out, 'alerts.ndjson')) as { rule: { title: string }; severity: string; attack: { techniques: string[] } }[]
+    const techniques = new Set(alerts.flatMap((a) => a.attack.techniques))
+    for (const t of ['T1021.002', 'T1569.002', 'T1570', 'T1003.006', 'T1558.003', 'T1110.003']) expect(techniques, t).toContain(t)
+    expect(alerts.map((a) => a.rule.title)).toEqual(expect.arrayContaining(['Remote Service Created Or Started Over DCE-RPC', 'Directory Replication Requested Over DCE-RPC (DCSync)', 'Password Spraying']))
+    // the attacker's address is one incident, escalated
+    const incidents = ndjson(path.join(out, 'incidents.ndjson')) as { severity: string; entities: string[] }[]
+    const attacker = incidents.filter((i) => i.entities.includes('source_ip=10.0.0.66'))
+    expect(attacker.length).toBeGreaterThan(0)
+    expect(attacker.every((i) => ['HIGH', 'CRITICAL'].includes(i.severity))).toBe(true)
+  })
+
   it('reads standard input with -', () => {
     const out = path.join(tmp, 'stdin')
     const res = run(['--out', out, '-'], '{"event_type":"a","source_ip":"10.0.0.1"}\n{"event_type":"b","source_ip":"10.0.0.2"}\n')

@@ -4,6 +4,8 @@
  * stored rows, dead letters.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { fixturePath } from '../../../test/support/data.js'
 import { post, startTestServer } from '../helpers.js'
 
 type Server = Awaited<ReturnType<typeof startTestServer>>
@@ -181,6 +183,23 @@ describe('POST /api/ingest', () => {
     expect(text.status).toBe(202)
     const [t] = await rows<{ source_ip: string; user_name: string; decoder: string }>('SELECT source_ip, user_name, decoder FROM events WHERE event_id = {id:String}', { id: text.json.ids[0] })
     expect(t).toMatchObject({ source_ip: '203.0.113.9', user_name: 'admin', decoder: 'syslog' })
+  })
+
+  it('accepts a Zeek ASCII log as text: each row a Zeek event with its row as the original, a row that does not fit its header refused by line', async () => {
+    const log = readFileSync(fixturePath('zeek/dce_rpc.log'), 'utf8')
+    const res = await post(`${url}/api/ingest`, log, 'text/plain')
+    expect(res.status).toBe(202)
+    expect(res.json.accepted).toBe(5)
+    const stored = await rows<{ decoder: string; event_dataset: string; source_ip: string; destination_ip: string; event_action: string; original: string }>(
+      'SELECT decoder, event_dataset, source_ip, destination_ip, event_action, original FROM events WHERE event_id IN {ids:Array(String)} ORDER BY timestamp',
+      { ids: res.json.ids },
+    )
+    expect(stored.map((r) => r.event_action)).toEqual(['svcctl::OpenSCManagerW', 'svcctl::CreateServiceW', 'svcctl::StartServiceW', 'drsuapi::DRSBind', 'drsuapi::DRSGetNCChanges'])
+    expect(stored[1]).toMatchObject({ decoder: 'zeek', event_dataset: 'zeek.dce_rpc', source_ip: '10.0.0.66', destination_ip: '10.0.0.10' })
+    expect(stored[1]!.original).toBe(log.split('\n').find((l) => l.includes('CreateServiceW')))
+    const broken = await post(`${url}/api/ingest`, log.replace('\tStartServiceW', ''), 'text/plain')
+    expect(broken.status).toBe(400)
+    expect(broken.json).toMatchObject({ accepted: 4, rejected: 1, errors: [{ line: 11, code: 'RECORD_ZEEK_MISMATCH' }] })
   })
 
   it('keeps records of unknown shape with their raw text and decode_status unknown', async () => {

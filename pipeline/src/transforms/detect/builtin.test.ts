@@ -51,6 +51,14 @@ const suricata = (signature: string, category = 'Misc activity') => ({ timestamp
 const aitCsvLike = (name: string, t = 1642723347) => new CsvRow({ time: String(t), name, ip: '172.19.130.4', host: 'mail', short: 'W-X' })
 const conn = (src: string, dst: string, port: number, s: number, bytes = 100) => ({ _path: 'conn', ts: 1795428000 + s, uid: `C${src}${dst}${port}${s}`, 'id.orig_h': src, 'id.orig_p': 40000 + s, 'id.resp_h': dst, 'id.resp_p': port, proto: 'tcp', conn_state: 'S0', orig_bytes: bytes, resp_bytes: 0 })
 
+/** A Zeek log entry as the JSON writer (or the ASCII framing) gives it. */
+const zeek = (path: string, fields: Record<string, unknown>, s = 0, src = '10.0.0.66', dst = '10.0.0.10', port = 445) => ({ _path: path, ts: 1795428000 + s, uid: `C${path}${s}`, 'id.orig_h': src, 'id.orig_p': 50000 + s, 'id.resp_h': dst, 'id.resp_p': port, ...fields })
+const rpc = (endpoint: string, operation: string, s = 0, dst = '10.0.0.10') => zeek('dce_rpc', { named_pipe: '\\pipe\\' + endpoint, endpoint, operation }, s, '10.0.0.66', dst)
+const tgs = (service: string, cipher: string, s = 0) => zeek('kerberos', { request_type: 'TGS', client: 'alice/CORP.LOCAL', service, success: true, cipher }, s, '10.0.0.66', '10.0.0.2', 88)
+const dnsq = (query: string, s = 0, rcode = 'NOERROR', qtype = 'A') => zeek('dns', { proto: 'udp', trans_id: 100 + s, query, qtype_name: qtype, rcode_name: rcode }, s, '10.0.0.66', '10.0.0.2', 53)
+const st4769 = (service: string, enc: string, s: number) => security(4769, { ServiceName: service, TicketEncryptionType: enc, Status: '0x0', IpAddress: '::ffff:10.0.0.66', TargetUserName: 'alice@CORP.LOCAL' }, `2026-11-23 10:00:${pad(s)}`)
+const hex = (i: number) => Buffer.from(`secret-record-${i}-of-the-payroll-export`).toString('hex')
+
 const cloudtrail = (eventName: string, arn: string, t: string, extra: Record<string, unknown> = {}) => ({
   eventVersion: '1.08', eventTime: t, eventSource: 's3.amazonaws.com', eventName, awsRegion: 'us-east-1', sourceIPAddress: '203.0.113.10',
   userIdentity: { type: 'AssumedRole', arn, accountId: '123456789012' }, requestParameters: { bucketName: 'finance-reports', key: 'q3.xlsx' }, ...extra,
@@ -313,6 +321,96 @@ const CASES: Record<string, Case> = {
   'Remote System Discovery Command': {
     positive: [ecsProc('arp', 'arp -a'), 'type=EXECVE msg=audit(1604994496.155:92733): argc=2 a0="arp" a1="-a"', ecsProc('cmd.exe', 'cmd.exe /c net view /domain'), proc('C:\\Windows\\System32\\nltest.exe', 'nltest /dclist:corp.local'), ecsProc('bash', 'ip neigh show')],
     negative: [ecsProc('arp', 'arp'), ecsProc('ip', 'ip addr show'), proc('C:\\Windows\\System32\\net.exe', 'net use Z: \\\\fs1\\share')],
+  },
+  'Remote Service Created Or Started Over DCE-RPC': {
+    positive: [rpc('svcctl', 'CreateServiceW'), rpc('svcctl', 'StartServiceW')],
+    negative: [rpc('svcctl', 'OpenSCManagerW'), rpc('svcctl', 'QueryServiceStatus'), rpc('winreg', 'OpenHKLM')],
+  },
+  'Remote Scheduled Task Over DCE-RPC': {
+    positive: [rpc('ITaskSchedulerService', 'SchRpcRegisterTask'), rpc('atsvc', 'NetrJobAdd')],
+    negative: [rpc('ITaskSchedulerService', 'SchRpcGetTaskInfo')],
+  },
+  'Remote WMI Method Execution Over DCOM': {
+    positive: [rpc('IWbemServices', 'ExecMethod')],
+    negative: [rpc('IWbemServices', 'ExecQuery'), rpc('IRemoteSCMActivator', 'RemoteCreateInstance')],
+  },
+  'Remote Registry Changed Over DCE-RPC': {
+    positive: [rpc('winreg', 'BaseRegSetValue'), rpc('winreg', 'BaseRegCreateKey')],
+    negative: [rpc('winreg', 'BaseRegQueryValue'), rpc('winreg', 'OpenHKLM')],
+  },
+  'Executable Written To An Administrative Share': {
+    positive: [zeek('smb_files', { action: 'SMB::FILE_WRITE', path: '\\\\10.0.0.10\\ADMIN$', name: 'PSEXESVC.exe', size: 190000 })],
+    negative: [
+      zeek('smb_files', { action: 'SMB::FILE_WRITE', path: '\\\\10.0.0.10\\shared', name: 'setup.exe', size: 190000 }),
+      zeek('smb_files', { action: 'SMB::FILE_OPEN', path: '\\\\10.0.0.10\\C$', name: 'report.docx', size: 1000 }),
+    ],
+  },
+  'RDP Brute Force': {
+    positive: times(15, (i) => conn('203.0.113.9', '10.0.0.10', 3389, i)),
+    negative: [...times(14, (i) => conn('203.0.113.9', '10.0.0.10', 3389, i)), ...times(15, (i) => conn('203.0.113.9', '10.0.0.10', 443, i))],
+  },
+  'WinRM Request To Another Host': {
+    positive: [zeek('http', { method: 'POST', host: '10.0.0.10', uri: '/wsman', user_agent: 'Microsoft WinRM Client', status_code: 200 }, 0, '10.0.0.66', '10.0.0.10', 5985)],
+    negative: [zeek('http', { method: 'GET', host: 'intranet', uri: '/wsman-docs.html', status_code: 200 }, 0, '10.0.0.66', '10.0.0.10', 80)],
+  },
+  'Process Started From A WinRM Remote Session': {
+    positive: [proc('C:\\Windows\\System32\\whoami.exe', 'whoami /all', 'C:\\Windows\\System32\\wsmprovhost.exe')],
+    negative: [proc('C:\\Windows\\System32\\wsmprovhost.exe', 'C:\\Windows\\system32\\wsmprovhost.exe -Embedding', 'C:\\Windows\\System32\\svchost.exe')],
+  },
+  'Directory Replication Requested Over DCE-RPC (DCSync)': {
+    positive: [rpc('drsuapi', 'DRSGetNCChanges')],
+    negative: [rpc('drsuapi', 'DRSBind'), rpc('drsuapi', 'DRSCrackNames')],
+  },
+  'Registry Hive Saved Remotely Over DCE-RPC': {
+    positive: [rpc('winreg', 'BaseRegSaveKey')],
+    negative: [rpc('winreg', 'BaseRegOpenKey')],
+  },
+  'Authentication Coercion Over DCE-RPC': {
+    positive: [rpc('efsrpc', 'EfsRpcOpenFileRaw'), rpc('lsarpc', 'EfsRpcEncryptFileSrv'), rpc('spoolss', 'RpcRemoteFindFirstPrinterChangeNotificationEx')],
+    negative: [rpc('spoolss', 'RpcOpenPrinter'), rpc('lsarpc', 'LsarLookupSids')],
+  },
+  'Kerberoasting (RC4 Service Tickets For Several Services)': {
+    positive: ['MSSQLSvc/db1.corp.local:1433', 'HTTP/web1.corp.local', 'cifs/fs1.corp.local'].map((svc, i) => tgs(svc, 'rc4-hmac', i)),
+    negative: [
+      ...['MSSQLSvc/db1.corp.local:1433', 'HTTP/web1.corp.local', 'cifs/fs1.corp.local'].map((svc, i) => tgs(svc, 'aes256-cts-hmac-sha1-96', i)),
+      ...['krbtgt/CORP.LOCAL', 'krbtgt/CORP.LOCAL', 'HTTP/web1.corp.local'].map((svc, i) => tgs(svc, 'rc4-hmac', i)),
+    ],
+  },
+  'Kerberoasting (RC4 Service Tickets For Several Accounts)': {
+    positive: ['sqlsvc', 'websvc', 'backupsvc'].map((svc, i) => st4769(svc, '0x17', i)),
+    negative: [...['sqlsvc', 'websvc', 'backupsvc'].map((svc, i) => st4769(svc, '0x12', i)), ...['WS1$', 'WS2$', 'sqlsvc'].map((svc, i) => st4769(svc, '0x17', i))],
+  },
+  'Kerberos Ticket Without Pre-Authentication (AS-REP Roasting)': {
+    positive: [security(4768, { TargetUserName: 'legacyapp', PreAuthType: '0', TicketEncryptionType: '0x17', Status: '0x0', IpAddress: '::ffff:10.0.0.66' })],
+    negative: [security(4768, { TargetUserName: 'alice', PreAuthType: '2', TicketEncryptionType: '0x12', Status: '0x0', IpAddress: '::ffff:10.0.0.66' })],
+  },
+  'DNS Tunnelling (Many Unique Names Under One Domain)': {
+    positive: times(60, (i) => dnsq(`${i.toString(36)}x${(i * 7919).toString(36)}.t.exfil-example.net`, i)),
+    negative: [...times(59, (i) => dnsq(`${i.toString(36)}x.t.exfil-example.net`, i)), ...times(60, (i) => dnsq('www.example.com', i))],
+  },
+  'DNS Exfiltration (Repeated Encoded Names)': {
+    positive: times(10, (i) => dnsq(`${hex(i).slice(0, 60)}.${i}.data.exfil-example.net`, i)),
+    negative: [...times(9, (i) => dnsq(`${hex(i).slice(0, 60)}.${i}.data.exfil-example.net`, i)), ...times(10, (i) => dnsq(`mail${i}.example.com`, i))],
+  },
+  'DNS Zone Transfer Request': {
+    positive: [dnsq('corp.local', 0, 'NOERROR', 'AXFR')],
+    negative: [dnsq('corp.local', 0, 'NOERROR', 'SOA')],
+  },
+  'DNS Name Brute Force': {
+    positive: times(50, (i) => dnsq(`host${i}.corp.local`, i, 'NXDOMAIN')),
+    negative: [...times(49, (i) => dnsq(`host${i}.corp.local`, i, 'NXDOMAIN')), ...times(50, (i) => dnsq(`host${i}.corp.local`, i, 'NOERROR'))],
+  },
+  'Network Share Enumeration Across Hosts (Network)': {
+    positive: ['10.0.0.10', '10.0.0.11', '10.0.0.12'].map((h, i) => rpc('srvsvc', 'NetrShareEnum', i, h)),
+    negative: [...['10.0.0.10', '10.0.0.11'].map((h, i) => rpc('srvsvc', 'NetrShareEnum', i, h)), ...['10.0.0.10', '10.0.0.11', '10.0.0.12'].map((h, i) => rpc('srvsvc', 'NetrServerGetInfo', i, h))],
+  },
+  'Domain Accounts Or Groups Enumerated Over DCE-RPC': {
+    positive: [rpc('samr', 'SamrEnumerateUsersInDomain'), rpc('samr', 'SamrGetMembersInAlias')],
+    negative: [rpc('samr', 'SamrConnect5'), rpc('samr', 'SamrLookupNamesInDomain')],
+  },
+  'Sessions Or Logged-On Users Enumerated Over DCE-RPC': {
+    positive: [rpc('srvsvc', 'NetrSessionEnum'), rpc('wkssvc', 'NetrWkstaUserEnum')],
+    negative: [rpc('srvsvc', 'NetrShareGetInfo'), rpc('wkssvc', 'NetrWkstaGetInfo')],
   },
   'Known Offensive Tool Executed': {
     positive: [proc('C:\\Users\\alice\\Downloads\\mimikatz.exe', 'mimikatz.exe "privilege::debug" exit')],
