@@ -156,6 +156,26 @@ describe('watchfloor replay', () => {
     expect(attacker.every((i) => ['HIGH', 'CRITICAL'].includes(i.severity))).toBe(true)
   })
 
+  it('escalates the attack steps no signature names: a scan from inside, DNS exfiltration, and anomaly findings on DNS, services and CPU; an Internet scan stays MEDIUM', () => {
+    const conn = (src: string, i: number) => ({ _path: 'conn', ts: 1795946400 + i / 2, uid: `C${src}${i}`, 'id.orig_h': src, 'id.orig_p': 40000 + i, 'id.resp_h': src.startsWith('10.') ? '10.0.0.10' : '10.0.0.20', 'id.resp_p': 20 + i, proto: 'tcp', conn_state: 'S0' })
+    const dns = (i: number) => ({ _path: 'dns', ts: 1795946500 + i, uid: `D${i}`, 'id.orig_h': '10.0.0.55', 'id.orig_p': 5353, 'id.resp_h': '10.0.0.2', 'id.resp_p': 53, proto: 'udp', trans_id: i, query: `${Buffer.from(`payroll-2026.xlsx chunk ${i} of 60`).toString('hex')}.x.exfil-example.net`, qtype_name: 'TXT', rcode_name: 'NOERROR' })
+    const net = path.join(tmp, 'steps.ndjson')
+    writeFileSync(net, [...Array.from({ length: 40 }, (_, i) => conn('10.0.0.77', i)), ...Array.from({ length: 40 }, (_, i) => conn('203.0.113.77', i)), ...Array.from({ length: 60 }, (_, i) => dns(i))].map((r) => JSON.stringify(r)).join('\n') + '\n')
+    // anomaly detector findings as the AIT alert CSVs carry them (time, name, ip, host, short)
+    const csv = path.join(tmp, 'anomalies.csv')
+    writeFileSync(csv, ['time,name,ip,host,short', '1643404081,AMiner: New service_stop parameter combination in Audit logs.,192.168.3.116,internal_share,A-Aud', '1643467034,AMiner: New characters in DNS domain.,172.27.180.4,inet-firewall,A-Dns', '1643467313,AMiner: CPU value out of expected range in monitoring logs.,192.168.1.116,monitoring,A-Mon', '1643467400,AMiner: New user_acct parameter combination in Audit logs.,192.168.3.117,file_share,A-Aud'].join('\n') + '\n')
+    const out = path.join(tmp, 'steps-out')
+    const res = run(['--out', out, net, csv])
+    expect(res.status, res.stderr).toBe(0)
+    const records = ndjson(path.join(out, 'records.ndjson')) as { input: string; line: number; severity: string }[]
+    const sev = (input: string, from: number, to: number) => new Set(records.filter((r) => r.input === input && r.line >= from && r.line <= to).map((r) => r.severity))
+    const escalated = new Set(['HIGH', 'CRITICAL'])
+    expect([...sev(net, 1, 40)].every((s) => escalated.has(s)), 'internal scan').toBe(true)
+    expect([...sev(net, 41, 80)], 'Internet scan').toEqual(['MEDIUM'])
+    expect([...sev(net, 81, 140)].every((s) => escalated.has(s)), 'DNS exfiltration').toBe(true)
+    expect([1, 2, 3, 4].map((l) => records.find((r) => r.input === csv && r.line === l)!.severity)).toEqual(['HIGH', 'HIGH', 'HIGH', 'LOW'])
+  })
+
   it('reads standard input with -', () => {
     const out = path.join(tmp, 'stdin')
     const res = run(['--out', out, '-'], '{"event_type":"a","source_ip":"10.0.0.1"}\n{"event_type":"b","source_ip":"10.0.0.2"}\n')

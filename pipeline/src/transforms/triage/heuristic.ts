@@ -5,8 +5,8 @@
  *
  * Severity starts at the highest alert severity and rises one level (to CRITICAL only from HIGH)
  * when independent evidence agrees: several distinct detections on the same entities, several
- * ATT&CK tactics (a kill chain in progress), an address on a threat-intel list, or an entity whose
- * decayed risk is already high. Confidence grows with the same evidence.
+ * ATT&CK tactics (a kill chain in progress), an address on a threat-intel list, an entity whose
+ * decayed risk is already high, or a scan from an internal address (discovery by a compromised host). Confidence grows with the same evidence.
  */
 import type { IncidentSeverity, Verdict } from '@watchfloor/contracts'
 import { isGenericAccount } from '../../lib/accounts.js'
@@ -74,6 +74,10 @@ export class HeuristicTriager implements Triager {
     if (lists.length > 0) evidence.push(`${x.ip!.address} is on threat-intel list ${lists.join(', ')}`)
     if (x.max_entity_risk >= EVIDENCE_RISK) evidence.push(`entity risk ${x.max_entity_risk}/100`)
     const correlated = x.alerts.some((a) => a.correlation)
+    // a scan or sweep (a correlation, not one event) from an address inside the network is a host
+    // already under an attacker's control mapping its neighbours; scans from outside stay as they are
+    if (x.ip?.internal === true && x.alerts.some((a) => a.correlation && a.namedTactics.some((t) => t === 'discovery' || t === 'reconnaissance')))
+      evidence.push(`discovery from inside the network (${x.ip.address})`)
     if (evidence.length > 0) {
       // one level up; CRITICAL needs an alert that was HIGH on its own, or two kinds of evidence
       const cap = base >= rank('HIGH') || evidence.length >= 2 ? 3 : 2
@@ -121,7 +125,7 @@ export class HeuristicTriager implements Triager {
       `${x.alert_count} alert${x.alert_count === 1 ? '' : 's'} from ${rules.size} detection${rules.size === 1 ? '' : 's'} over ${formatSpan(span)} (${x.first_seen} to ${x.last_seen}).`,
       `Main detections: ${top.map((a) => `${a.rule.title} (${a.severity}${a.count > 1 ? `, x${a.count}` : ''})`).join('; ')}.`,
       techniques.length > 0 ? `ATT&CK: ${techniques.join(', ')}${tactics.length > 0 ? ` (${tactics.join(', ')})` : ''}.` : 'No ATT&CK technique attached.',
-      ip !== null ? `Address ${ip.address}: ${reputation.reputation}, risk ${ip.risk_score}/100${ip.internal ? ', internal' : ''}.` : 'No source address.',
+      ip !== null ? `Address ${ip.address}: ${reputation.reputation}, risk ${ip.risk_score}/100${ip.internal && reputation.reputation !== 'internal' ? ', internal' : ''}.` : 'No source address.',
       level > base ? `Severity ${reasons.join('; then ')}.` : `Severity is the highest alert severity (${LEVELS[base]})${reasons.length > 0 ? `, ${reasons.join('; ')}` : ''}.`,
     ].join(' ')
     return {
