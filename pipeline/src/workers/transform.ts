@@ -9,6 +9,7 @@ import { workerData } from 'piscina'
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { decodeCsvRow, decodeRecord, decodeTextLine, detectionRecord, expandRecords } from '../transforms/decode/index.js'
 import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
+import { learnClocksFromText } from '../transforms/decode/host_clock.js'
 import { eventRowJson } from '../sinks/clickhouse/event-row.js'
 import { parseCsv } from '../transforms/frame/csv.js'
 import { parseZeekTsv } from '../transforms/frame/zeek_tsv.js'
@@ -42,6 +43,9 @@ export default createTransform((workerData as WorkerSettings | undefined) ?? DEF
 
 function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaEngine | undefined): TransformResult | TransformFailure {
   const out = new Collector(task, settings, engine)
+  // host clock offsets from the whole task first, so record order within it does not matter
+  learnClocksFromText(task.text)
+  if (task.records) for (const r of task.records) learnClocksFromText(r.raw)
   switch (task.framing) {
     case 'ndjson':
     case 'text':

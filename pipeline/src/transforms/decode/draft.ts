@@ -100,6 +100,12 @@ export class Draft {
     if (this.status === 'ok') this.status = 'partial'
   }
 
+  /** Records how a value was interpreted (a corrected clock): a note, the status unchanged. */
+  remark(text: string): void {
+    const notes = (this.notes ??= [])
+    if (notes.length < MAX_NOTES) notes.push(text)
+  }
+
   /** Normalized IP, or undefined; a present but unusable value adds a note. */
   ip(v: unknown, field: string): string | undefined {
     if (absent(v)) return undefined

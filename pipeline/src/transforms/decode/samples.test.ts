@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { dataPath, fixturePath, needData } from '../../../../test/support/data.js'
 import { eventToRow } from '../../sinks/clickhouse/event-row.js'
 import { decodeCsvRow, decodeRecord, decodeTextLine, expandRecords } from './index.js'
+import { resetClocks } from './host_clock.js'
 import type { DecodeContext, DecodeResult } from './index.js'
 
 const OTRF = dataPath('dev/otrf/archives')
@@ -188,14 +189,19 @@ describe.skipIf(!otrfWindows.have)(otrfWindows.title('OTRF Windows archives (NXL
     expect(decodesWindowsFlat(files.flatMap((f) => f.lines.map((line) => ({ name: f.name, line }))))).toBeGreaterThan(30_000)
   })
 
-  it('reads TimeCreated as UTC when there is no @timestamp or UtcTime', () => {
+  it('reads TimeCreated as UTC when nothing else tells the time, and moves it by the offset the host\'s Sysmon UtcTime teaches', () => {
     const lsass = files.find((f) => f.archive.startsWith('SDWIN-201018195009'))
     expect(lsass).toBeDefined()
     const line = lsass?.lines.find((l) => !l.includes('"UtcTime"') && !l.includes('"@timestamp"'))
     expect(line).toBeDefined()
-    const raw = JSON.parse(line ?? '{}') as { TimeCreated: string }
-    const e = ok(decodeRecord(raw, ctx))
-    expect(e['@timestamp']).toBe(raw.TimeCreated.replace(' ', 'T') + 'Z')
+    const raw = JSON.parse(line ?? '{}') as { TimeCreated: string; Hostname: string }
+    resetClocks()
+    expect(ok(decodeRecord(raw, ctx))['@timestamp']).toBe(raw.TimeCreated.replace(' ', 'T') + 'Z')
+    const sysmon = JSON.parse(lsass!.lines.find((l) => l.includes('"UtcTime"') && l.includes(`"Hostname":"${raw.Hostname}"`))!) as { TimeCreated: string; UtcTime: string }
+    ok(decodeRecord(sysmon, ctx))
+    const offset = Date.parse(sysmon.UtcTime.replace(' ', 'T') + 'Z') - Date.parse(sysmon.TimeCreated.replace(' ', 'T') + 'Z')
+    expect(Math.abs(offset)).toBeGreaterThan(3600_000)
+    expect(Date.parse(ok(decodeRecord(raw, ctx))['@timestamp']) - Date.parse(raw.TimeCreated.replace(' ', 'T') + 'Z')).toBe(Math.round(offset / 900_000) * 900_000)
   })
 
   it('maps process fields of Sysmon EID 1 and Security 4688', () => {

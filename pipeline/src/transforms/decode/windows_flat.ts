@@ -6,6 +6,7 @@
 import { severityFromName, severityFromWindowsLevel } from '../normalize/severity.js'
 import { isRecord, strOnly } from '../normalize/values.js'
 import { Draft } from './draft.js'
+import { hostUtc, learnClock } from './host_clock.js'
 import type { Decoder } from './types.js'
 import { channelInfo, classify, eventIdOf, mapEventData } from './windows.js'
 
@@ -24,23 +25,30 @@ export const windowsFlatDecoder: Decoder = {
     if (eid === undefined) d.note(`EventID: expected a number`)
     const info = channelInfo(channel, provider)
 
-    // `@timestamp` (ISO UTC) first; then Sysmon's UtcTime; then the zone-less local-ish
-    // TimeCreated / EventTime, read as UTC.
-    d.timestamp =
-      d.time(r['@timestamp'], '@timestamp') ??
-      d.time(r.UtcTime, 'UtcTime') ??
-      d.time(r.TimeCreated, 'TimeCreated') ??
-      d.time(r.EventTime, 'EventTime')
-    d.kind = 'event'
-    d.module = 'windows'
-    d.dataset = info.dataset
-    if (provider !== undefined) d.provider = provider
-    if (eid !== undefined) d.code = String(eid)
     // `Hostname` is the machine that logged the event; `host` is often the collector (WEC).
     const host = r.host
     d.hostName =
       strOnly(r.Hostname) ?? strOnly(r.Computer) ?? strOnly(r.ComputerName) ??
       (typeof host === 'string' ? strOnly(host) : isRecord(host) ? strOnly(host.name) : undefined)
+    // `@timestamp` (ISO UTC) first; then Sysmon's UtcTime (which also teaches the host's offset
+    // from its local TimeCreated); then TimeCreated moved by that offset when it is known; then
+    // the zone-less TimeCreated / EventTime, read as UTC.
+    const origin = strOnly(r.Hostname) ?? strOnly(r.Computer)
+    if (r['@timestamp'] === undefined && typeof r.UtcTime === 'string' && typeof r.TimeCreated === 'string' && origin !== undefined) learnClock(origin, r.UtcTime, r.TimeCreated)
+    d.timestamp = d.time(r['@timestamp'], '@timestamp') ?? d.time(r.UtcTime, 'UtcTime')
+    if (d.timestamp === undefined && r.TimeCreated !== undefined) {
+      const shifted = hostUtc(origin, r.TimeCreated)
+      if (shifted !== undefined) {
+        d.timestamp = shifted.iso
+        d.remark(`TimeCreated: local time of ${origin}, moved by ${shifted.offsetMs / 60000} min to UTC (offset learned from its Sysmon UtcTime)`)
+      }
+    }
+    d.timestamp ??= d.time(r.TimeCreated, 'TimeCreated') ?? d.time(r.EventTime, 'EventTime')
+    d.kind = 'event'
+    d.module = 'windows'
+    d.dataset = info.dataset
+    if (provider !== undefined) d.provider = provider
+    if (eid !== undefined) d.code = String(eid)
     d.severity = severityFromName(r.Severity) ?? severityFromWindowsLevel(r.Level)
     const et = r.EventType
     if (et === 'AUDIT_FAILURE') d.outcome = 'failure'
