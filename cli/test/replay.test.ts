@@ -156,6 +156,17 @@ describe('watchfloor replay', () => {
     expect(attacker.every((i) => ['HIGH', 'CRITICAL'].includes(i.severity))).toBe(true)
   })
 
+  it.skipIf(!sigma.have)(sigma.title("routes SigmaHQ's Zeek rules by Zeek log type on Zeek ASCII logs (rules/network/zeek)"), () => {
+    const zip = path.join(tmp, 'zeek-sigma.zip')
+    const dir = fixturePath('zeek')
+    writeFileSync(zip, zipSync(Object.fromEntries(['dce_rpc.log', 'kerberos.log'].map((n) => [n, new Uint8Array(readFileSync(path.join(dir, n)))]))))
+    const out = path.join(tmp, 'zeek-sigma-out')
+    const res = run(['--out', out, '--rules', path.join(dataPath('sigma'), 'rules', 'network', 'zeek'), zip], undefined, { DETECT_BUILTIN_RULES: 'false' })
+    expect(res.status, res.stderr).toBe(0)
+    const titles = new Set((ndjson(path.join(out, 'alerts.ndjson')) as { rule: { title: string } }[]).map((a) => a.rule.title))
+    expect([...titles].sort()).toEqual(['Kerberos Network Traffic RC4 Ticket Encryption', 'MITRE BZAR Indicators for Execution'])
+  })
+
   it('escalates the attack steps no signature names: a scan from inside, DNS exfiltration, and anomaly findings on DNS, services and CPU; an Internet scan stays MEDIUM', () => {
     const conn = (src: string, i: number) => ({ _path: 'conn', ts: 1795946400 + i / 2, uid: `C${src}${i}`, 'id.orig_h': src, 'id.orig_p': 40000 + i, 'id.resp_h': src.startsWith('10.') ? '10.0.0.10' : '10.0.0.20', 'id.resp_p': 20 + i, proto: 'tcp', conn_state: 'S0' })
     const dns = (i: number) => ({ _path: 'dns', ts: 1795946500 + i, uid: `D${i}`, 'id.orig_h': '10.0.0.55', 'id.orig_p': 5353, 'id.resp_h': '10.0.0.2', 'id.resp_p': 53, proto: 'udp', trans_id: i, query: `${Buffer.from(`payroll-2026.xlsx chunk ${i} of 60`).toString('hex')}.x.exfil-example.net`, qtype_name: 'TXT', rcode_name: 'NOERROR' })
