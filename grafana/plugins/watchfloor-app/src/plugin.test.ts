@@ -34,6 +34,119 @@ function readSchema(p: string): Record<string, unknown> {
 /** Grafana's published plugin.json schema (grafana/grafana docs/sources/developers/plugins/plugin.schema.json), when a copy is given. */
 const PUBLISHED_SCHEMA = process.env.GRAFANA_PLUGIN_SCHEMA
 
+/**
+ * plugin.json as Grafana's plugin metadata reference documents it
+ * (https://grafana.com/developers/plugin-tools/reference/plugin-json): the required fields, the id
+ * pattern, the types, the info/dependencies/includes/routes objects and their enumerations, and no
+ * property the reference does not list. Written here from that page; Grafana's own
+ * plugin.schema.json is AGPL-licensed and is not shipped or fetched by this project, so the test
+ * against it runs only when GRAFANA_PLUGIN_SCHEMA names a copy.
+ */
+const SEMVER_RANGE = '^(<=|>=|<|>|=|~|\\^)?([0-9]+)(\\.[0-9x*]+)?(\\.[0-9x*]+)?(\\s+(<=|>=|<|>|=)?([0-9]+)(\\.[0-9x]+)?(\\.[0-9x]+)?)?$'
+const ROLE = { enum: ['Admin', 'Editor', 'Viewer', 'None'] }
+const REFERENCE = {
+  type: 'object',
+  required: ['id', 'type', 'info', 'name', 'dependencies'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    id: { type: 'string', pattern: '^[0-9a-z]+-([0-9a-z]+-)?(app|panel|datasource)$' },
+    type: { enum: ['app', 'datasource', 'panel', 'renderer', 'secretsmanager'] },
+    name: { type: 'string', minLength: 1 },
+    info: {
+      type: 'object',
+      required: ['keywords', 'logos', 'updated', 'version'],
+      additionalProperties: false,
+      properties: {
+        author: { type: 'object', additionalProperties: false, properties: { name: { type: 'string' }, email: { type: 'string' }, url: { type: 'string' } } },
+        build: { type: 'object' },
+        description: { type: 'string' },
+        keywords: { type: 'array', minItems: 1, items: { type: 'string' } },
+        links: { type: 'array', items: { type: 'object', additionalProperties: false, properties: { name: { type: 'string' }, url: { type: 'string' } } } },
+        logos: { type: 'object', required: ['small', 'large'], additionalProperties: false, properties: { small: { type: 'string' }, large: { type: 'string' } } },
+        screenshots: { type: 'array', items: { type: 'object', additionalProperties: false, properties: { name: { type: 'string' }, path: { type: 'string' } } } },
+        updated: { type: 'string' },
+        version: { type: 'string' },
+      },
+    },
+    dependencies: {
+      type: 'object',
+      required: ['grafanaDependency'],
+      additionalProperties: false,
+      properties: {
+        grafanaDependency: { type: 'string', pattern: SEMVER_RANGE },
+        grafanaVersion: { type: 'string' },
+        plugins: { type: 'array', items: { type: 'object', required: ['id', 'type', 'name'], properties: { id: { type: 'string' }, type: { enum: ['app', 'datasource', 'panel'] }, name: { type: 'string' }, version: { type: 'string' } } } },
+        extensions: { type: 'object' },
+      },
+    },
+    includes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['type'],
+        additionalProperties: false,
+        properties: {
+          type: { enum: ['dashboard', 'page', 'panel', 'datasource'] },
+          name: { type: 'string' },
+          path: { type: 'string' },
+          uid: { type: 'string' },
+          component: { type: 'string' },
+          icon: { type: 'string' },
+          role: ROLE,
+          action: { type: 'string' },
+          addToNav: { type: 'boolean' },
+          defaultNav: { type: 'boolean' },
+        },
+      },
+    },
+    routes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          path: { type: 'string' },
+          method: { type: 'string' },
+          url: { type: 'string' },
+          urlParams: { type: 'array' },
+          reqSignedIn: { type: 'boolean' },
+          reqRole: ROLE,
+          reqAction: { type: 'string' },
+          headers: { type: 'array', items: { type: 'object', required: ['name', 'content'], additionalProperties: false, properties: { name: { type: 'string' }, content: { type: 'string' } } } },
+          body: { type: 'object' },
+          tokenAuth: { type: 'object' },
+          jwtTokenAuth: { type: 'object' },
+        },
+      },
+    },
+    alerting: { type: 'boolean' },
+    annotations: { type: 'boolean' },
+    autoEnabled: { type: 'boolean' },
+    backend: { type: 'boolean' },
+    buildMode: { type: 'string' },
+    builtIn: { type: 'boolean' },
+    category: { enum: ['tsdb', 'logging', 'cloud', 'tracing', 'profiling', 'sql', 'enterprise', 'iot', 'other'] },
+    enterpriseFeatures: { type: 'object' },
+    executable: { type: 'string' },
+    extensions: { type: 'object' },
+    hideFromList: { type: 'boolean' },
+    iam: { type: 'object' },
+    languages: { type: 'array', items: { type: 'string' } },
+    logs: { type: 'boolean' },
+    metrics: { type: 'boolean' },
+    multiValueFilterOperators: { type: 'boolean' },
+    pascalName: { type: 'string' },
+    preload: { type: 'boolean' },
+    queryOptions: { type: 'object' },
+    roles: { type: 'array' },
+    skipDataQuery: { type: 'boolean' },
+    state: { enum: ['alpha', 'beta'] },
+    streaming: { type: 'boolean' },
+    tracing: { type: 'boolean' },
+  },
+}
+
 /** Grafana's shared libraries (create-plugin's externals): the only modules a plugin's module.js may ask Grafana for. */
 const GRAFANA_EXTERNALS = new Set(['module', 'lodash', 'jquery', 'moment', 'slate', 'emotion', '@emotion/react', '@emotion/css', 'prismjs', 'slate-plain-serializer', '@grafana/slate-react', 'react', 'react/jsx-runtime', 'react/jsx-dev-runtime', 'react-dom', 'react-redux', 'redux', 'rxjs', 'i18next', 'react-router', 'd3', 'angular', '@grafana/ui', '@grafana/runtime', '@grafana/data'])
 
@@ -105,6 +218,23 @@ describe('plugin.json', () => {
         expect(ok ? [] : validate.errors, `${p.name}: ${path.relative(root, f)}`).toEqual([])
       }
     }
+  })
+
+  it("is valid against Grafana's plugin metadata reference, app and panel, as written and as built", () => {
+    const ajv = new Ajv({ strict: false, allErrors: true })
+    const validate = ajv.compile(REFERENCE)
+    for (const p of PLUGINS) {
+      for (const f of [p.source, p.built]) {
+        const ok = validate(readJson(f))
+        expect(ok ? [] : validate.errors, `${p.name}: ${path.relative(root, f)}`).toEqual([])
+      }
+    }
+    // the reference's rules are in force: a misspelt field, a bad id or a missing logo is refused
+    const app = readJson(PLUGINS[0]!.source) as Record<string, unknown> & { info: Record<string, unknown> }
+    expect(validate({ ...app, skipDataQueries: true })).toBe(false)
+    expect(validate({ ...app, id: 'Watchfloor_App' })).toBe(false)
+    expect(validate({ ...app, info: { ...app.info, logos: { small: 'img/logo.svg' } } })).toBe(false)
+    expect(validate({ ...app, dependencies: { grafanaDependency: 'eleven' } })).toBe(false)
   })
 
   it("keeps this plugin's contract: ids, the nested panel, the config page, the proxy routes", () => {
