@@ -157,6 +157,10 @@ function fakes() {
       async report() {
         return { total_events: 7, total_incidents: 1, dead_letters: 0, incidents_by_severity: { HIGH: 1 }, incidents_by_status: { new: 1 }, events_by_decoder: { legacy: 7 }, total_alerts: 2, alerts_by_severity: { HIGH: 2 }, detection: {}, pipeline: {} }
       },
+      async overview(range) {
+        rec('stats.overview', range)
+        return { ...range, bucket_seconds: 1800, incidents_over_time: [{ t: '2026-11-20T08:00:00Z', counts: { HIGH: 1 } }], open_by_status: { new: 1 }, top_sources: [{ value: '203.0.113.7', alerts: 2 }], top_users: [], attack: [{ technique: 'T1110.001', name: 'Password Guessing', tactics: ['credential-access'], alerts: 2 }] }
+      },
       prometheus: () => 'watchfloor_component_received_total{component="http",kind="source"} 7\n',
       refused: (source, reason) => rec('stats.refused', source, reason),
     },
@@ -386,6 +390,19 @@ describe('administration and reports', () => {
     expect((await call('GET', '/api/tokens', 'wf-admin')).json!.tokens).toHaveLength(1)
     expect((await call('DELETE', '/api/tokens/t1', 'wf-admin')).json).toEqual({ revoked: 't1' })
     expect((await call('DELETE', '/api/tokens/t9', 'wf-admin')).json!.error.code).toBe('TOKEN_NOT_FOUND')
+  })
+
+  it('serves the SOC overview of a validated time range to readers (the last 24 hours by default)', async () => {
+    const res = await call('GET', '/api/overview?from=2026-11-20T00:00:00Z&to=2026-11-21T00:00:00Z', 'wf-viewer')
+    expect(res.json).toMatchObject({ bucket_seconds: 1800, top_sources: [{ value: '203.0.113.7', alerts: 2 }], attack: [{ technique: 'T1110.001', tactics: ['credential-access'] }] })
+    expect(f.calls.filter((c) => c.service === 'stats.overview').at(-1)!.args[0]).toEqual({ from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z' })
+    await call('GET', '/api/overview', 'wf-viewer')
+    const { from, to } = f.calls.filter((c) => c.service === 'stats.overview').at(-1)!.args[0] as { from: string; to: string }
+    expect(Date.parse(to) - Date.parse(from)).toBe(86_400_000)
+    expect((await call('GET', '/api/overview?from=2026-11-22T00:00:00Z&to=2026-11-21T00:00:00Z', 'wf-viewer')).json!.error.code).toBe('REQUEST_INVALID')
+    expect((await call('GET', '/api/overview?from=2020-01-01T00:00:00Z&to=2026-11-21T00:00:00Z', 'wf-viewer')).json!.error.code).toBe('REQUEST_INVALID')
+    expect((await call('GET', "/api/overview?from=1' OR 1=1", 'wf-viewer')).status).toBe(400)
+    expect((await call('GET', '/api/overview')).status).toBe(401)
   })
 
   it('serves KPIs and the CSV export to readers, and the audit log to admins', async () => {

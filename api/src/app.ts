@@ -69,7 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Reads need a token that may read, ingest a token that may ingest (API_AUTH=all, the default).
   // Health, Prometheus metrics and the API docs stay open; actions and administration check their
   // own permission in their routes.
-  const READS = /^\/api\/(incidents|incident\/[^/]+(\/(similar|alerts|events))?|alerts|events|stats|ip\/[^/]+\/profile|user\/[^/]+\/profile|host\/[^/]+\/profile)$/
+  const READS = /^\/api\/(incidents|incident\/[^/]+(\/(similar|alerts|events))?|alerts|events|stats|overview|ip\/[^/]+\/profile|user\/[^/]+\/profile|host\/[^/]+\/profile)$/
   app.addHook('onRequest', async (req) => {
     if (config.api.auth !== 'all') return
     const path = req.url.split('?')[0] ?? ''

@@ -71,4 +71,18 @@ describe('evidence', () => {
     expect((await get("/api/alerts?host=x' OR 1=1 --")).json.total).toBe(0)
     expect((await get('/api/alerts?technique=nope')).status).toBe(400)
   })
+
+  it('charts the same data in the SOC overview of the range, and nothing outside it', async () => {
+    const o = (await get('/api/overview?from=2026-11-24T09:00:00Z&to=2026-11-24T11:00:00Z')).json
+    expect(o.bucket_seconds).toBe(300)
+    expect(o.incidents_over_time).toEqual([{ t: '2026-11-24T10:00:00Z', counts: { CRITICAL: 1 } }])
+    expect(o.open_by_status).toEqual({ new: 1 })
+    expect(o.top_users).toEqual([{ value: 'jdoe', alerts: 2 }])
+    // the same count the hunting endpoint gives for the technique
+    const hunted = (await get('/api/alerts?from=2026-11-24T09:00:00Z&to=2026-11-24T11:00:00Z&technique=T1059.001')).json.total
+    expect(hunted).toBeGreaterThan(0)
+    expect(o.attack.find((a: any) => a.technique === 'T1059.001')).toEqual({ technique: 'T1059.001', name: 'PowerShell', tactics: ['execution'], alerts: hunted })
+    const before = (await get('/api/overview?from=2026-11-23T09:00:00Z&to=2026-11-23T11:00:00Z')).json
+    expect([before.incidents_over_time, before.top_users, before.attack]).toEqual([[], [], []])
+  })
 })
