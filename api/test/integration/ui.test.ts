@@ -97,6 +97,12 @@ describe.skipIf(!browserNeed.have)(browserNeed.title('the standalone UI in Chrom
     await expect.poll(() => page.locator('[data-testid^="wf-row-"]').count(), { timeout: 10_000 }).toBe(2)
     expect(await page.getByTestId('wf-stat-open').innerText()).toContain('2')
     expect(await page.getByTestId('wf-signin-open').isVisible()).toBe(true)
+    // the overview charts of the same range: both incidents, the open queue, the user, the techniques
+    const label = await page.getByTestId('wf-chart-incidents').getByRole('img').getAttribute('aria-label')
+    expect(label).toMatch(/^2 incidents: /)
+    expect(await page.getByTestId('wf-chart-open').innerText()).toMatch(/new\s*2/)
+    expect(await page.getByTestId('wf-chart-top').innerText()).toContain('user jdoe')
+    expect(await page.getByTestId('wf-chart-attack').innerText()).toContain('T1059.001')
     await shot('1-queue')
   })
 

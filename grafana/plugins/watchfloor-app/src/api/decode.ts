@@ -342,3 +342,29 @@ export function decodeBulk(v: unknown): BulkResultView[] {
     return out
   })
 }
+
+export interface OverviewView {
+  bucketSeconds: number
+  /** Buckets in time order, each with its incidents by severity. */
+  overTime: Array<{ t: number; counts: Record<string, number> }>
+  openByStatus: Record<string, number>
+  topSources: Array<{ value: string; alerts: number }>
+  topUsers: Array<{ value: string; alerts: number }>
+  attack: Array<{ technique: string; name: string; tactics: string[]; alerts: number }>
+}
+
+export function decodeOverview(v: unknown): OverviewView {
+  const o = isObj(v) ? v : {}
+  const counted = (k: string) => objs(o, k).map((x) => ({ value: str(x, 'value'), alerts: num(x, 'alerts') })).filter((x) => x.value !== '')
+  return {
+    bucketSeconds: num(o, 'bucket_seconds', 3600),
+    overTime: objs(o, 'incidents_over_time')
+      .map((b) => ({ t: Date.parse(str(b, 't')), counts: numRecord(b.counts) }))
+      .filter((b) => Number.isFinite(b.t))
+      .sort((a, b) => a.t - b.t),
+    openByStatus: numRecord(o.open_by_status),
+    topSources: counted('top_sources'),
+    topUsers: counted('top_users'),
+    attack: objs(o, 'attack').map((a) => ({ technique: str(a, 'technique'), name: str(a, 'name'), tactics: strs(a, 'tactics'), alerts: num(a, 'alerts') })),
+  }
+}

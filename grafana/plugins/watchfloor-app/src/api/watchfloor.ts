@@ -12,6 +12,7 @@ import {
   decodeEvents,
   decodeIncidentDetail,
   decodeIncidentPage,
+  decodeOverview,
   decodeProfile,
   decodeSimilar,
   type AlertView,
@@ -19,6 +20,7 @@ import {
   type EventView,
   type IncidentDetail,
   type IncidentPage,
+  type OverviewView,
   type ProfileView,
   type SimilarView,
 } from './decode'
@@ -78,6 +80,11 @@ export class WatchfloorClient {
   async incidents(q: ListQuery): Promise<IncidentPage> {
     const iso = (t: number | undefined) => (t === undefined || !Number.isFinite(t) ? undefined : new Date(t).toISOString())
     return decodeIncidentPage(await this.backend.get('/api/incidents', { limit: q.limit, offset: q.offset, severity: q.severity, status: q.status, source_ip: q.sourceIp, from: iso(q.from), to: iso(q.to) }))
+  }
+
+  /** The SOC overview of a time range (epoch ms). */
+  async overview(from: number, to: number): Promise<OverviewView> {
+    return decodeOverview(await this.backend.get('/api/overview', { from: new Date(from).toISOString(), to: new Date(to).toISOString() }))
   }
 
   async incident(id: string): Promise<IncidentDetail> {

@@ -1,7 +1,7 @@
 /**
  * The standalone page: a Grafana-style top bar (overview numbers from /api/stats, the time range,
- * sign-in) over the same TriageView the Grafana panel renders, on a `FetchBackend` instead of the
- * plugin proxy. Reads need a token only when the API says so (API_AUTH=all answers 401); actions
+ * sign-in), the overview charts of the range (/api/overview), and the same TriageView the Grafana
+ * panel renders, all on a `FetchBackend` instead of the plugin proxy. Reads need a token only when the API says so (API_AUTH=all answers 401); actions
  * always do, and their refusal is shown by the view as in Grafana.
  */
 import React, { useCallback, useEffect, useMemo, useState } from 'react'
@@ -9,6 +9,8 @@ import { css } from '@emotion/css'
 import type { GrafanaTheme2 } from '@grafana/data'
 import { Button, Field, Input, useStyles2 } from '@grafana/ui'
 import { asApiError, type ApiError } from '../api/backend'
+import type { OverviewView } from '../api/decode'
+import { OverviewCharts } from '../overview/OverviewCharts'
 import { WatchfloorClient } from '../api/watchfloor'
 import { NO_FILTERS, TriageView, type Filters } from '../triage/TriageView'
 import { nativeSelect } from '../triage/styles'
@@ -59,8 +61,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
   statValue: css({ fontSize: theme.typography.h4.fontSize, fontWeight: theme.typography.fontWeightBold, lineHeight: 1.2 }),
   statLabel: css({ fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary }),
   select: nativeSelect(theme),
-  body: css({ flex: 1, minHeight: 0, padding: theme.spacing(2) }),
-  panel: css({ height: '100%', padding: theme.spacing(1), background: theme.colors.background.primary, border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default }),
+  body: css({ flex: 1, minHeight: 0, padding: theme.spacing(2), display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
+  charts: css({ height: 200, flex: '0 0 200px', display: 'grid' }),
+  panel: css({ flex: 1, minHeight: 0, padding: theme.spacing(1), background: theme.colors.background.primary, border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default }),
   signin: css({ maxWidth: 420, margin: `${theme.spacing(8)} auto`, padding: theme.spacing(3), background: theme.colors.background.primary, border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default }),
   error: css({ color: theme.colors.error.text, marginBottom: theme.spacing(1) }),
   muted: css({ color: theme.colors.text.secondary }),
@@ -111,14 +114,20 @@ export function App({ tokens }: { tokens: TokenStore }) {
   const [readError, setReadError] = useState<ApiError | undefined>(undefined)
   const [signingIn, setSigningIn] = useState(false)
 
+  const [charts, setCharts] = useState<{ data: OverviewView; from: number; to: number } | undefined>(undefined)
+
   const loadStats = useCallback(async () => {
     try {
-      setOverview(overviewOf(await new FetchBackend(() => tokens.get()).get('/api/stats')))
+      const to = Date.now()
+      const from = to - rangeMs
+      const [stats, data] = await Promise.all([new FetchBackend(() => tokens.get()).get('/api/stats'), client.overview(from, to)])
+      setOverview(overviewOf(stats))
+      setCharts({ data, from, to })
       setReadError(undefined)
     } catch (e) {
       setReadError(asApiError(e))
     }
-  }, [tokens])
+  }, [tokens, client, rangeMs])
 
   useEffect(() => {
     void loadStats()
@@ -194,6 +203,12 @@ export function App({ tokens }: { tokens: TokenStore }) {
             onCancel={mustSignIn ? undefined : () => setSigningIn(false)}
           />
         ) : (
+          <>
+          {charts ? (
+            <div className={styles.charts}>
+              <OverviewCharts data={charts.data} from={charts.from} to={charts.to} />
+            </div>
+          ) : null}
           <div className={styles.panel}>
             <TriageView
               client={client}
@@ -204,6 +219,7 @@ export function App({ tokens }: { tokens: TokenStore }) {
               refreshKey={`${rangeMs}-${refresh}-${token ?? ''}`}
             />
           </div>
+          </>
         )}
       </main>
     </div>
