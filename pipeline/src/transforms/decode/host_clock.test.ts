@@ -31,6 +31,14 @@ describe('host clocks for zone-less TimeCreated', () => {
     expect(time({ ...sec4688, '@timestamp': '2020-10-18T23:50:06.000Z' }, 'c')['@timestamp']).toBe('2020-10-18T23:50:06.000Z')
   })
 
+  it("does the same for NXLog's EventTime, learned separately from TimeCreated", () => {
+    // EventTime carries the collector's local clock (here UTC-5), TimeCreated the host's (UTC-4, 12-hour)
+    time({ ...sysmon1, EventTime: '2020-10-18 18:50:05' }, 'a')
+    const nxlog = { Channel: 'Security', EventID: 4624, Hostname: 'WORKSTATION5.theshire.local', EventTime: '2020-10-18 18:50:07', TargetUserName: 'pgustavo', LogonType: 3 }
+    expect(time(nxlog, 'b')['@timestamp']).toBe('2020-10-18T23:50:07.000Z')
+    expect(time(sec4688, 'c')['@timestamp']).toBe('2020-10-18T23:50:05.910Z')
+  })
+
   it('learns from the whole task before decoding it, so the Security event may come first', () => {
     const transform = createTransform({ maxRecordBytes: 1 << 20, maxDepth: 32, maxClockSkewMs: 300_000, ruleDirs: [], profile: false })
     const res = transform({ framing: 'ndjson', text: `${JSON.stringify(sec4688)}\n${JSON.stringify(sysmon1)}\n`, source: 'file', ingested: '2026-11-29T10:00:00.000Z', firstLine: 1 })

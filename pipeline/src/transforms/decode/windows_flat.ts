@@ -6,7 +6,7 @@
 import { severityFromName, severityFromWindowsLevel } from '../normalize/severity.js'
 import { isRecord, strOnly } from '../normalize/values.js'
 import { Draft } from './draft.js'
-import { hostUtc, learnClock } from './host_clock.js'
+import { hostUtc, learnClock, LOCAL_TIME_FIELDS } from './host_clock.js'
 import type { Decoder } from './types.js'
 import { channelInfo, classify, eventIdOf, mapEventData } from './windows.js'
 
@@ -31,16 +31,18 @@ export const windowsFlatDecoder: Decoder = {
       strOnly(r.Hostname) ?? strOnly(r.Computer) ?? strOnly(r.ComputerName) ??
       (typeof host === 'string' ? strOnly(host) : isRecord(host) ? strOnly(host.name) : undefined)
     // `@timestamp` (ISO UTC) first; then Sysmon's UtcTime (which also teaches the host's offset
-    // from its local TimeCreated); then TimeCreated moved by that offset when it is known; then
-    // the zone-less TimeCreated / EventTime, read as UTC.
+    // from its local TimeCreated / EventTime); then a local time moved by that offset when it is
+    // known; then the zone-less TimeCreated / EventTime, read as UTC.
     const origin = strOnly(r.Hostname) ?? strOnly(r.Computer)
-    if (r['@timestamp'] === undefined && typeof r.UtcTime === 'string' && typeof r.TimeCreated === 'string' && origin !== undefined) learnClock(origin, r.UtcTime, r.TimeCreated)
+    if (r['@timestamp'] === undefined && typeof r.UtcTime === 'string' && origin !== undefined)
+      for (const f of LOCAL_TIME_FIELDS) if (typeof r[f] === 'string') learnClock(origin, r.UtcTime, r[f], f)
     d.timestamp = d.time(r['@timestamp'], '@timestamp') ?? d.time(r.UtcTime, 'UtcTime')
-    if (d.timestamp === undefined && r.TimeCreated !== undefined) {
-      const shifted = hostUtc(origin, r.TimeCreated)
+    for (const f of LOCAL_TIME_FIELDS) {
+      if (d.timestamp !== undefined || r[f] === undefined) continue
+      const shifted = hostUtc(origin, r[f], f)
       if (shifted !== undefined) {
         d.timestamp = shifted.iso
-        d.remark(`TimeCreated: local time of ${origin}, moved by ${shifted.offsetMs / 60000} min to UTC (offset learned from its Sysmon UtcTime)`)
+        d.remark(`${f}: local time of ${origin}, moved by ${shifted.offsetMs / 60000} min to UTC (offset learned from its Sysmon UtcTime)`)
       }
     }
     d.timestamp ??= d.time(r.TimeCreated, 'TimeCreated') ?? d.time(r.EventTime, 'EventTime')
