@@ -42,6 +42,21 @@ const builder = (intel?: ThreatIntel, profiles?: ProfileStore) => {
 }
 
 describe('grouping', () => {
+  it('links a host and an account however their sources spell them (FQDN or short name, DOMAIN\\user, user@domain), and shows each as written', () => {
+    const b = builder()
+    const windows = alert({ t: 0, rule: 'svc', host: 'SRV-SQL-01.corp.example', user: 'CORP\\alice' })
+    const beats = alert({ t: 2 * MIN, rule: 'dns', src: '10.20.1.5', host: 'srv-sql-01' })
+    const cloud = alert({ t: 3 * MIN, rule: 'cloud', user: 'Alice@corp.example' })
+    const other = alert({ t: 4 * MIN, rule: 'other', host: 'srv-sql-02.corp.example', user: 'bob' })
+    const { incidents, incidentOf } = b.add([windows, beats, cloud, other])
+    expect(incidents).toHaveLength(2)
+    expect(incidentOf.get(beats.id)).toBe(incidentOf.get(windows.id))
+    expect(incidentOf.get(cloud.id)).toBe(incidentOf.get(windows.id))
+    expect(incidentOf.get(other.id)).not.toBe(incidentOf.get(windows.id))
+    const inc = incidents.find((i) => i.id === incidentOf.get(windows.id))!
+    expect(inc.entities).toEqual(['user=CORP\\alice', 'host=SRV-SQL-01.corp.example', 'source_ip=10.20.1.5', 'host=srv-sql-01', 'user=Alice@corp.example'])
+  })
+
   it('joins alerts that share an entity within the window and records why', () => {
     const b = builder()
     const first = alert({ t: 0, rule: 'scan', src: '203.0.113.9', dst: '10.0.0.5' })

@@ -100,6 +100,22 @@ function entityKeys(e: IncidentAlert['entities']): string[] {
   return out
 }
 
+const IP_LIKE = /^[\d.]+$|:/
+
+/**
+ * The key an entity links incidents by: hosts and accounts as different sources spell the same
+ * one (`WKS-7.corp.example` in Windows logs, `wks-7` from Beats; `CORP\\alice`, `alice@corp.example`
+ * and `alice`) link as one. Incidents still show each entity as its source wrote it.
+ */
+export function linkKey(k: string): string {
+  const i = k.indexOf('=')
+  const kind = k.slice(0, i)
+  const v = k.slice(i + 1)
+  if (kind === 'host' && !IP_LIKE.test(v)) return `host=${v.toLowerCase().split('.')[0]}`
+  if (kind === 'user') return `user=${v.toLowerCase().replace(/^[^\\]*\\/, '').replace(/@.*$/, '')}`
+  return k
+}
+
 export class IncidentBuilder {
   private readonly open = new Map<string, Open>()
   /** Entity key -> ids of open incidents holding it. */
@@ -165,8 +181,9 @@ export class IncidentBuilder {
 
   /** Incident `id` holds entity key `k`: later alerts with that entity can find it. */
   private index(k: string, id: string): void {
-    let s = this.byEntity.get(k)
-    if (s === undefined) this.byEntity.set(k, (s = new Set()))
+    const key = linkKey(k)
+    let s = this.byEntity.get(key)
+    if (s === undefined) this.byEntity.set(key, (s = new Set()))
     s.add(id)
   }
 
@@ -182,10 +199,11 @@ export class IncidentBuilder {
     if (o === undefined) return
     this.open.delete(id)
     for (const k of o.inc.entities) {
-      const s = this.byEntity.get(k)
+      const key = linkKey(k)
+      const s = this.byEntity.get(key)
       if (s === undefined) continue
       s.delete(id)
-      if (s.size === 0) this.byEntity.delete(k)
+      if (s.size === 0) this.byEntity.delete(key)
     }
   }
 
@@ -198,7 +216,7 @@ export class IncidentBuilder {
     // the open incident sharing an entity, most recently active first; stale ones are closed here
     let best: { o: Open; key: string } | undefined
     for (const k of keys) {
-      for (const id of [...(this.byEntity.get(k) ?? [])]) {
+      for (const id of [...(this.byEntity.get(linkKey(k)) ?? [])]) {
         const o = this.open.get(id)
         if (o === undefined) continue
         if (ms - o.lastMs > this.opts.windowMs) {

@@ -9,7 +9,7 @@ import type { Stage, StageBatch } from '../stage.js'
 import type { IncidentBuilder } from './incidents.js'
 import type { StreamCorrelator } from './signals.js'
 
-/** Every alert of the batch, with its id, severity and ATT&CK: the workers' detections, then correlation firings. */
+/** Every alert of the batch, with its id, severity and ATT&CK: the workers' detections and the correlation firings, in event-time order. */
 export class CorrelateStage implements Stage {
   readonly name = 'correlate'
   constructor(private readonly correlator: StreamCorrelator | undefined) {}
@@ -20,7 +20,16 @@ export class CorrelateStage implements Stage {
       all.push(...r.alerts)
       batch.joined = r.joined
     }
-    batch.alerts = all.map((a) => {
+    // in event-time order: a correlation firing (the brute force) comes before the detections
+    // that follow it in the same batch (the shell started after the login), as it happened
+    let last = -Infinity
+    const keyed = all.map((a, i) => {
+      const t = Date.parse(a.timestamp)
+      if (Number.isFinite(t)) last = t
+      return { a, t: last, i }
+    })
+    keyed.sort((x, y) => x.t - y.t || x.i - y.i)
+    batch.alerts = keyed.map(({ a }) => {
       const attack = attackFromTags(a.tags)
       return { id: alertId(a), alert: a, severity: severityOf(a.rule.level), techniques: attack.techniques, tactics: attack.tactics }
     })
