@@ -13,6 +13,14 @@ export async function main(argv: string[]): Promise<number> {
         const { replay } = await import('./replay.js')
         return await replay(rest)
       }
+      case 'generate': {
+        const { runGenerate } = await import('./generate/index.js')
+        return await runGenerate(rest)
+      }
+      case 'score': {
+        const { runScore } = await import('./score.js')
+        return await runScore(rest)
+      }
       case 'bench': {
         const { runBench } = await import('./bench/index.js')
         return await runBench(rest)
