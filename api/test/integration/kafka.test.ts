@@ -5,6 +5,7 @@
  * consumer stores, a SIGKILL mid-stream loses and duplicates nothing after restart, a broker
  * restart is survived, and two processes in one group split the partitions.
  */
+import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
@@ -12,7 +13,7 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error: plain JavaScript module of the project's scripts
 import { startBroker, stopBroker } from '../../../scripts/kafka/broker.mjs'
-import { post, spawnWatchfloor, tempDir } from '../helpers.js'
+import { REPO_ROOT, post, spawnWatchfloor, tempDir } from '../helpers.js'
 
 interface Broker {
   broker: string
@@ -128,6 +129,27 @@ describe('Kafka source', () => {
     const c = await countsIn(dir)
     expect(c.final).toBe(1006)
     expect(c.dead).toBe(1) // the malformed record (the empty message never reached the pipeline)
+  }, 180_000)
+
+  it('takes what watchfloor generate | watchfloor send --kafka produce, and finds the attack as one escalated incident', async () => {
+    const topic = 'generated'
+    await createTopic(topic)
+    const cli = (args: string[], input?: string) => spawnSync(process.execPath, [path.join(REPO_ROOT, 'cli/bin/watchfloor.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', input, timeout: 120_000, maxBuffer: 64 << 20 })
+    const gen = cli(['generate', '--events', '1200', '--seed', '5', '--chains', '1', '--start', '2026-11-23T08:00:00Z', '--duration', '4h'])
+    expect(gen.status, gen.stderr).toBe(0)
+    const sent = cli(['send', '--kafka', broker.broker, '--topic', topic, '--batch', '200', '--json', '-'], gen.stdout)
+    expect(sent.status, sent.stdout + sent.stderr).toBe(0)
+    expect(JSON.parse(sent.stdout)).toMatchObject({ sent: 1200, accepted: 1200, failed: 0 })
+
+    const dir = path.join(tmp.dir, 'generated')
+    const wf = await spawnWatchfloor(envFor(dir, topic))
+    await until('1,200 events', async () => (await statsOf(wf.url)).total_events >= 1200)
+    await until('the intrusion escalated', async () => {
+      const list = (await (await fetch(`${wf.url}/api/incidents?limit=100`)).json()) as { incidents: { severity: string; entities: string[] }[] }
+      return list.incidents.some((i) => i.severity === 'CRITICAL' && i.entities.some((e) => e.startsWith('host=')) && i.entities.some((e) => e.startsWith('source_ip=')))
+    })
+    await stop(wf)
+    expect((await countsIn(dir)).final).toBe(1200)
   }, 180_000)
 
   it('produces HTTP ingest to Kafka and answers with the ids the consumer stores', async () => {
