@@ -62,5 +62,18 @@ export async function runServer(config?: Readonly<Config>): Promise<number> {
   const { url } = running
   process.stdout.write(`Watchfloor is running at ${url}  (UI: ${url}/, API docs: ${url}/docs, store: ${running.pipeline.store.location})\n`)
   if (running.adminToken) process.stdout.write(`First start: admin API token (shown this once; also in ${running.adminToken.file}, mode 0600):\n  ${running.adminToken.token}\n`)
+  const stats = await running.pipeline.services.stats.report().catch(() => undefined)
+  if (stats !== undefined && stats.total_events === 0) process.stdout.write(emptyStoreHint(url))
   return onSignals(running.stop)
+}
+
+/** What to do next when the store has nothing in it yet. */
+export function emptyStoreHint(url: string): string {
+  return [
+    'The store is empty. To send events:',
+    `  npx watchfloor generate --events 5000 | npx watchfloor send --url ${url} --token <an ingest or admin token> -`,
+    `  (or POST them to ${url}/api/ingest, or set KAFKA_BROKERS to consume a topic; see the README)`,
+    'To watch Watchfloor work on generated attacks, on a store of its own: npx watchfloor demo',
+    '',
+  ].join('\n')
 }

@@ -13,7 +13,8 @@
  * reason, failed, latency percentiles) ends the run; the exit code is 1 when anything was not
  * accepted.
  */
-import { readFileSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
 import { Kafka, logLevel } from 'kafkajs'
 import { parseDuration } from './generate/index.js'
 
@@ -174,39 +175,75 @@ async function kafkaSender(o: Options, t: Tally): Promise<{ send: SendBatch; clo
   }
 }
 
-function readLines(input: string): string[] {
-  const text = readFileSync(input === '-' ? 0 : input, 'utf8')
-  return text.split('\n').filter((l) => l.trim() !== '')
+async function countLines(file: string): Promise<number> {
+  let n = 0
+  for await (const _ of readLines(file)) n++
+  return n
 }
 
-export async function send(o: Options, lines: string[], progress: (t: Tally) => void = () => undefined): Promise<SendSummary> {
+/** The input's non-empty lines, as they arrive (a file, or standard input that may never end). */
+async function* readLines(input: string): AsyncGenerator<string> {
+  const rl = createInterface({ input: input === '-' ? process.stdin : createReadStream(input), crlfDelay: Infinity })
+  for await (const line of rl) if (line.trim() !== '') yield line
+}
+
+async function* fromArray(lines: readonly string[]): AsyncGenerator<string> {
+  yield* lines
+}
+
+export async function send(o: Options, input: AsyncIterable<string> | readonly string[], progress: (t: Tally) => void = () => undefined): Promise<SendSummary> {
   const t = new Tally()
   const k = o.kafka !== undefined ? await kafkaSender(o, t) : undefined
   const sendBatch = k?.send ?? httpSender(o, t)
+  const lines: AsyncIterable<string> = Array.isArray(input) ? fromArray(input) : (input as AsyncIterable<string>)
   const started = Date.now()
   const tick = setInterval(() => progress(t), 500)
   try {
-    if (o.mode === 'batch') {
-      for (let i = 0; i < lines.length; i += o.batch) await sendBatch(lines.slice(i, i + o.batch))
-    } else if (o.mode === 'burst') {
+    if (o.mode === 'burst') {
+      // every batch at once: the whole input first
+      const all: string[] = []
+      for await (const l of lines) all.push(l)
       const batches: string[][] = []
-      for (let i = 0; i < lines.length; i += o.batch) batches.push(lines.slice(i, i + o.batch))
+      for (let i = 0; i < all.length; i += o.batch) batches.push(all.slice(i, i + o.batch))
       let next = 0
-      await Promise.all(Array.from({ length: Math.min(o.concurrency, batches.length) }, async () => {
-        while (next < batches.length) await sendBatch(batches[next++]!)
-      }))
+      await Promise.all(
+        Array.from({ length: Math.min(o.concurrency, batches.length) }, async () => {
+          while (next < batches.length) await sendBatch(batches[next++]!)
+        }),
+      )
     } else {
-      // stream: every 200 ms the records due by then, until the input or the duration ends
+      // batch: full batches back to back; stream: what has arrived, at most every 200 ms, never
+      // faster than --rate, until the input or --duration ends
       const until = o.durationMs === undefined ? Infinity : started + o.durationMs
-      let i = 0
-      while (i < lines.length && Date.now() < until) {
-        const due = Math.min(lines.length, Math.floor(((Date.now() - started) / 1000) * o.rate) + 1)
-        if (due > i) {
-          for (let j = i; j < due; j += o.batch) await sendBatch(lines.slice(j, Math.min(due, j + o.batch)))
-          i = due
+      const size = o.mode === 'stream' ? Math.max(1, Math.min(o.batch, Math.ceil(o.rate / 5))) : o.batch
+      let buffer: string[] = []
+      let lastFlush = Date.now()
+      const flush = async () => {
+        if (buffer.length === 0) return
+        const batch = buffer
+        buffer = []
+        if (o.mode === 'stream') {
+          const wait = ((t.sent + batch.length) / o.rate) * 1000 - (Date.now() - started)
+          if (wait > 0) await sleep(wait)
         }
-        await sleep(200)
+        await sendBatch(batch)
+        lastFlush = Date.now()
       }
+      // flushes run one after the other; in stream mode a timer also flushes what waits when the
+      // input goes quiet (a live feed), so nothing sits in the buffer for long
+      let chain = Promise.resolve()
+      const queue = () => (chain = chain.then(flush))
+      const timer = o.mode === 'stream' ? setInterval(() => void (buffer.length > 0 && Date.now() - lastFlush >= 200 && queue()), 100) : undefined
+      try {
+        for await (const l of lines) {
+          if (Date.now() >= until) break
+          buffer.push(l)
+          if (buffer.length >= size) await queue()
+        }
+      } finally {
+        clearInterval(timer)
+      }
+      await queue()
     }
   } finally {
     clearInterval(tick)
@@ -237,17 +274,18 @@ export async function runSend(argv: string[]): Promise<number> {
     process.stderr.write(`watchfloor send: ${o}\n${USAGE}`)
     return 2
   }
-  const lines = readLines(o.input)
   const tty = process.stderr.isTTY === true
-  const total = lines.length
+  // a file's size is known: a bar; standard input may never end: a counter
+  const total = tty && o.input !== '-' ? await countLines(o.input) : undefined
   const bar = (t: Tally) => {
     if (!tty) return
     const done = t.accepted + t.rejected + t.failed
     const width = 30
-    const filled = total === 0 ? width : Math.round((done / total) * width)
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} accepted ${t.accepted} rejected ${t.rejected} failed ${t.failed} retries ${t.retries}  `)
+    const filled = total === undefined ? 0 : total === 0 ? width : Math.round((done / total) * width)
+    const head = total === undefined ? `${done} sent` : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`
+    process.stderr.write(`\r${head}  accepted ${t.accepted} rejected ${t.rejected} failed ${t.failed} retries ${t.retries}  `)
   }
-  const s = await send(o, lines, bar)
+  const s = await send(o, readLines(o.input), bar)
   if (tty) process.stderr.write('\n')
   if (o.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`)
   else {

@@ -8,6 +8,15 @@ Commands:
   start                 run Watchfloor on the configured (default: embedded) stores
   replay --out DIR [--rules DIR ...] INPUT...
                         run the pipeline over files (.json .ndjson .jsonl .csv, .gz, .zip, - for stdin)
+  demo [--rate 25] [--speed 20] [--seed 1] [--data-dir DIR] [--port N]
+                        the embedded server on a store of its own, with generated attacks streaming in
+  generate [opts]       realistic events as NDJSON (attack chains, single attacks, a benign baseline)
+                        --events N (default 10000) --seed N (default 1) --start ISO --duration 24h
+                        --chains N --rate N (real time) --config FILE --out FILE --truth FILE
+  send [opts] FILE|-    NDJSON to a Watchfloor: --url URL --token T, or --kafka BROKERS --topic T;
+                        --mode batch|stream|burst --batch 500 --rate 100 --duration D --concurrency 4
+  score --truth FILE [--json] [--strict] DIR
+                        a replay's output (DIR) against generate's ground truth
   bench ingest [opts]   end-to-end ingest events/s (HTTP -> ClickHouse) vs the raw engine limit
                         --events N (default 1000000) --batch N (default 5000) --concurrency N (default 4)
                         --corpus compact|mixed (default mixed)

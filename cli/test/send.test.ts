@@ -58,6 +58,37 @@ describe('watchfloor send', () => {
     expect(JSON.parse(res.stdout)).toMatchObject({ sent: 4, accepted: 2, rejected: 2, rejected_by_reason: { INGEST_MALFORMED_JSON: 1, RECORD_INVALID_FIELD: 1 } })
   })
 
+  it('streams what arrives on standard input before the input ends (a live feed from generate --rate)', async () => {
+    const got: number[] = []
+    const fake = createServer((req, res) => {
+      let body = ''
+      req.on('data', (d) => (body += d))
+      req.on('end', () => {
+        const n = body.split('\n').filter(Boolean).length
+        got.push(n)
+        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: n, rejected: 0, ids: [], errors: [] }))
+      })
+    })
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(fake.address() as { port: number }).port}`
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'cli/bin/watchfloor.js'), 'send', '--url', url, '--mode', 'stream', '--rate', '50', '--json', '-'], { cwd: REPO_ROOT })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    const done = new Promise((r) => child.on('close', r))
+    try {
+      child.stdin.write('{"n":1}\n{"n":2}\n')
+      const deadline = Date.now() + 10_000
+      while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      // the first records went out while standard input is still open
+      expect(got.reduce((a, b) => a + b, 0)).toBe(2)
+      child.stdin.end('{"n":3}\n')
+      await done
+      expect(JSON.parse(out)).toMatchObject({ sent: 3, accepted: 3 })
+    } finally {
+      fake.close()
+    }
+  })
+
   it('retries 429 and 503 after the Retry-After the server gives, and streams at the rate asked', async () => {
     let calls = 0
     const seen: number[] = []

@@ -39,6 +39,8 @@ describe('watchfloor start', () => {
     expect(res.json.accepted).toBe(40_000)
     expect(await exited).toBe(0)
     expect(server.output()).toMatch(/SIGTERM: draining/)
+    // a first start on an empty store says how to send data or start the demo
+    expect(server.output()).toMatch(/The store is empty[\s\S]*npx watchfloor generate[\s\S]*npx watchfloor demo/)
     const client = createClient({ connection: createChdbConnection({ path: path.join(tmp.dir, 'clickhouse') }) as never })
     try {
       const rs = await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
