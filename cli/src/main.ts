@@ -17,6 +17,10 @@ export async function main(argv: string[]): Promise<number> {
         const { runGenerate } = await import('./generate/index.js')
         return await runGenerate(rest)
       }
+      case 'schema': {
+        const { runSchema } = await import('./schema.js')
+        return await runSchema(rest)
+      }
       case 'demo': {
         const { runDemo } = await import('./demo.js')
         return await runDemo(rest)

@@ -28,6 +28,8 @@ Commands:
                         --events N (default 500000)
   bench similar [opts]  top-5 similar-incident latency, embedded index (and Elasticsearch when
                         ELASTICSEARCH_URL is set): --incidents N (default 100000) --queries N (default 200)
+  schema [--cluster NAME]
+                        the ClickHouse DDL (with --cluster: replicated local tables, Distributed tables)
   config [--markdown]   print every configuration option: environment variable, key, default, meaning
                         (--markdown: the table in README.md)
   help                  this text

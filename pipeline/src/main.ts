@@ -6,6 +6,7 @@
 import type { Config } from './config/schema.js'
 import type { Services } from './services/index.js'
 import { migrate } from './sinks/clickhouse/migrate.js'
+import { applyRetention } from './sinks/clickhouse/cluster.js'
 import { openStore, type Store } from './sinks/clickhouse/client.js'
 import { jsonLog, type Log } from './telemetry/log.js'
 import { Telemetry } from './telemetry/counters.js'
@@ -29,6 +30,8 @@ export async function startPipeline(config: Readonly<Config>, log: Log = jsonLog
   const store = await openStore(config)
   try {
     const { applied } = await migrate(store.client)
+    // retention: the TTL each table keeps its rows for (CLICKHOUSE_RETENTION_DAYS)
+    await applyRetention(store.client, config.clickhouse.retentionDays)
     const topology = buildTopology(config, store, new Telemetry(), log)
     let report: StartReport
     try {

@@ -43,6 +43,7 @@ export const OPTIONS = [
   ['clickhouse.username', 'CLICKHOUSE_USER', 'ClickHouse user (server mode).'],
   ['clickhouse.password', 'CLICKHOUSE_PASSWORD', 'ClickHouse password (server mode). Never logged.'],
   ['clickhouse.database', 'CLICKHOUSE_DATABASE', 'Database holding the Watchfloor tables (server mode; created if missing).'],
+  ['clickhouse.retentionDays', 'CLICKHOUSE_RETENTION_DAYS', 'Days each table keeps its rows (ClickHouse TTL, applied at start; comma separated table=days, e.g. events=30,alerts=365,dead_letters=14; a table not named keeps everything).'],
   ['clickhouse.fsync', 'CLICKHOUSE_FSYNC', 'fsync every insert before acknowledging (survives power loss, not only process kill). Slower.'],
   ['ingest.maxBodyBytes', 'INGEST_MAX_BODY_BYTES', 'Largest accepted request body (413 above). Sizes accept kb/mb/gb.'],
   ['ingest.maxRecordBytes', 'INGEST_MAX_RECORD_BYTES', 'Largest accepted single record; larger records are rejected with a reason.'],
@@ -122,6 +123,20 @@ export const configSchema = z
         password: z.string().default(''),
         database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('watchfloor'),
         fsync: bool.default(false),
+        retentionDays: list
+          .transform((items, ctx) => {
+            const out: Record<string, number> = {}
+            for (const item of items) {
+              const m = /^(events|alerts|incidents|dead_letters|entity_profiles|audit_log)=(\d{1,5})$/.exec(item)
+              if (!m || Number(m[2]) < 1) {
+                ctx.addIssue({ code: 'custom', message: `${item}: expected table=days (days >= 1) for one of events, alerts, incidents, dead_letters, entity_profiles, audit_log` })
+                return z.NEVER
+              }
+              out[m[1]!] = Number(m[2])
+            }
+            return out
+          })
+          .default({}),
       })
       .strict()
       .prefault({}),
