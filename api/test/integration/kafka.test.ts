@@ -231,6 +231,22 @@ describe('Kafka source', () => {
     expect(pb.length).toBeGreaterThan(0)
     expect([...pa, ...pb].sort()).toEqual([0, 1, 2, 3])
     expect(sa.total_events + sb.total_events).toBe(total)
+
+    // keyed by entity (the source address, as Watchfloor's own HTTP-to-Kafka producer keys them):
+    // each attacker's failures meet in one process, which alone opens its incident
+    const attackers = Array.from({ length: 8 }, (_, i) => `203.0.113.${10 + i}`)
+    // (each against its own host and account, so that no other entity joins two attackers' incidents)
+    const failures = attackers.flatMap((ip, i) => Array.from({ length: 12 }, (_, j) => JSON.stringify({ timestamp: `2026-11-23T11:00:${String(j * 2).padStart(2, '0')}Z`, event_type: 'ssh_failed_login', source_ip: ip, dest_ip: `10.0.0.${20 + i}`, username: `svc${i}`, hostname: `db-${i}`, raw_log: `Failed password for svc${i} from ${ip} port ${40000 + j} ssh2` })))
+    await producer.send({ topic, acks: -1, messages: failures.map((value) => ({ key: JSON.parse(value).source_ip as string, value })) })
+    const incidentsFor = async (url: string, ip: string) => ((await (await fetch(`${url}/api/incidents?source_ip=${ip}`)).json()) as { total: number }).total
+    await until('an incident for every attacker', async () => {
+      for (const ip of attackers) if ((await incidentsFor(a.url, ip)) + (await incidentsFor(b.url, ip)) === 0) return false
+      return true
+    }, 120_000)
+    const owners = await Promise.all(attackers.map(async (ip) => [await incidentsFor(a.url, ip), await incidentsFor(b.url, ip)]))
+    for (const [i, [na, nb]] of owners.entries()) expect([na, nb].sort(), attackers[i]).toEqual([0, 1])
+    // both processes got some of them (8 keys over 4 partitions split between two processes)
+    expect(new Set(owners.map(([na]) => na)).size).toBe(2)
     await Promise.all([stop(a), stop(b)])
   }, 300_000)
 })
