@@ -90,7 +90,10 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   const kafkaOn = config.kafka.brokers.length > 0
   const producer = kafkaOn ? new KafkaProducer(config) : undefined
   const http = new HttpSource(telemetry.component('http', 'source'))
-  const kafkaSource = kafkaOn && config.kafka.consume ? new KafkaSource(config, telemetry, new KafkaDeadLetterTopic(config)) : undefined
+  // on a rebalance, the partitions another process had come with its open incidents: reload the
+  // open ones from ClickHouse (with a shared server they are there) so alerts join them, not duplicates
+  let onAssigned: () => void = () => undefined
+  const kafkaSource = kafkaOn && config.kafka.consume ? new KafkaSource(config, telemetry, new KafkaDeadLetterTopic(config), () => onAssigned()) : undefined
   const sources: Source[] = kafkaSource ? [http, kafkaSource] : [http]
 
   let ruleStats: RuleStats | undefined
@@ -101,6 +104,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   const adviceCounters = telemetry.component('llm', 'transform')
   const profiles = new LiveProfiles(stages.profiles)
   const incidents = new StoredIncidents(store, stages.incidents, stages.triage, audit, index, stored, adviser ? { adviser, profiles, counters: adviceCounters } : undefined)
+  onAssigned = () => void incidents.restoreOpen(config.incident.windowMs).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not reload open incidents after a rebalance'))
   if (adviser) {
     probes.llm = () => ({ status: 'ok', model: adviser.model, ...adviser.stats() })
     stages.add(new AutoSuggestStage(adviser, incidents, telemetry.component('llm_gray_zone', 'transform')))

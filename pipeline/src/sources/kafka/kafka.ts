@@ -63,6 +63,8 @@ export class KafkaSource implements Source {
     private readonly config: Readonly<Config>,
     private readonly telemetry: Telemetry,
     private readonly dlq: DeadMessageWriter,
+    /** After a rebalance gave this process partitions it did not own: take over the open state another process stored (the incidents). */
+    private readonly onAssigned: (added: Array<{ topic: string; partition: number }>) => void = () => undefined,
   ) {
     const kafka = kafkaClient(config, 'consumer')
     this.consumer = kafka.consumer({ groupId: config.kafka.groupId, sessionTimeout: 30_000, heartbeatInterval: 3000, maxBytesPerPartition: 4 * 1024 * 1024, retry: { retries: 10 } })
@@ -85,13 +87,18 @@ export class KafkaSource implements Source {
     // After each rebalance: the partitions this process owns now (the others' lag is reported by their new owner).
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const mine = new Set<string>()
+      const added: Array<{ topic: string; partition: number }> = []
       for (const [topic, ps] of Object.entries(e.payload.memberAssignment))
         for (const partition of ps) {
           const k = `${topic}/${partition}`
           mine.add(k)
-          if (!this.partitions.has(k)) this.partitions.set(k, { topic, partition, committed: '', high_watermark: '', lag: 0, paused: false })
+          if (!this.partitions.has(k)) {
+            this.partitions.set(k, { topic, partition, committed: '', high_watermark: '', lag: 0, paused: false })
+            added.push({ topic, partition })
+          }
         }
       for (const k of this.partitions.keys()) if (!mine.has(k)) this.partitions.delete(k)
+      if (added.length > 0) this.onAssigned(added)
     })
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 2, eachBatch: (p) => this.batch(p) })
   }
