@@ -133,7 +133,7 @@ beforeAll(async () => {
   const titled = (s: string) => list.find((i) => i.title.includes(s))
   closedTrue = titled('Brute Force')
   closedFalse = titled('PowerShell')
-  const waiting = titled('Sudo')
+  const waiting = titled('Malware')
   for (const inc of [closedTrue, closedFalse, waiting]) expect(inc, JSON.stringify(list.map((i) => i.title))).toBeDefined()
   // an LLM second opinion that the analyst saw when triaging, and one still waiting for triage
   for (const inc of [closedTrue, waiting]) {
@@ -232,7 +232,7 @@ describe('what the panels say about the seeded data', () => {
     const rank = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']
     const ranks = queue.map((r) => rank.indexOf(String(r.severity)))
     expect(ranks).toEqual([...ranks].sort((a, b) => b - a))
-    expect(queue.find((r) => String(r.title).includes('Sudo'))).toMatchObject({ suggestion: 'ready' })
+    expect(queue.find((r) => String(r.title).includes('Malware'))).toMatchObject({ suggestion: 'ready' })
   })
 
   it('computes precision per rule from the close reasons, and agreement and acceptance from the triage submissions', async () => {
