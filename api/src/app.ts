@@ -38,6 +38,9 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'INGEST_UNSUPPORTED_MEDIA_TYPE',
 }
 
+/** The largest body of any request but ingest. */
+export const API_BODY_LIMIT = 256 * 1024
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, services } = deps
   const app = Fastify({
@@ -45,7 +48,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     // Request lines are logged by the onResponse hook below (failures only), never bodies.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.ingest.maxBodyBytes,
+    // every body but ingest's is a small JSON document (a status move, a comment, a token request,
+    // up to 500 incident ids): 256 KB; ingest sets its own limit, INGEST_MAX_BODY_BYTES
+    bodyLimit: API_BODY_LIMIT,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   })
   app.decorate('deps', deps)
@@ -75,6 +80,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const path = req.url.split('?')[0] ?? ''
     const need = req.method === 'POST' && path === '/api/ingest' ? 'ingest' : req.method === 'GET' && READS.test(path) ? 'read' : undefined
     if (need !== undefined) authenticate(services.tokens, req, need)
+  })
+
+  // Changes need a token, checked before the body is read: a request without a valid one is
+  // refused (401) having cost nothing but its headers. The route then checks the token's role.
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return
+    const path = req.url.split('?')[0] ?? ''
+    if (!path.startsWith('/api/') || (path === '/api/ingest' && config.api.auth !== 'all')) return
+    const h = req.headers.authorization
+    const token = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h)?.[1] : undefined
+    if (token === undefined) throw new WatchfloorError('AUTH_REQUIRED', 'send an API token: Authorization: Bearer <token>')
+    if (services.tokens.verify(token) === undefined) throw new WatchfloorError('AUTH_REQUIRED', 'unknown or revoked token')
   })
 
   // Rate limits: ingest per client address, analyst actions per token (fixed one-minute windows).

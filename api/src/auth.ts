@@ -11,6 +11,9 @@ import { WatchfloorError, type Actor, type ChangeContext, type Role, type Tokens
 
 export type Permission = 'read' | 'act' | 'admin' | 'ingest'
 
+/** Grafana login names: letters and digits of any script, and . _ @ + - (e-mail addresses too). */
+const GRAFANA_LOGIN = /^[\p{L}\p{N}._@+-]{1,128}$/u
+
 /** What each role may do. */
 const GRANTS: Readonly<Record<Role, readonly Permission[]>> = {
   viewer: ['read'],
@@ -42,7 +45,10 @@ export function authenticate(tokens: Tokens, req: FastifyRequest, need: Permissi
   if (row.role === 'proxy') {
     // Grafana's plugin proxy forwards the signed-in user; trusted only with the proxy token.
     const user = req.headers['x-grafana-user']
-    if (typeof user !== 'string' || user.trim() === '' || user.length > 256) throw new WatchfloorError('AUTH_FORBIDDEN', 'the proxy token needs an X-Grafana-User header')
+    if (typeof user !== 'string' || user.trim() === '') throw new WatchfloorError('AUTH_FORBIDDEN', 'the proxy token needs an X-Grafana-User header')
+    // a login name, as Grafana's are (letters, digits, . _ @ + -): markup or control characters
+    // would end up in comments, the history and the audit log
+    if (!GRAFANA_LOGIN.test(user.trim())) throw new WatchfloorError('REQUEST_INVALID', 'X-Grafana-User must be a login name: letters, digits and . _ @ + - (at most 128 characters)')
     actor = `grafana:${user.trim()}`
   }
   return { actor, role: row.role, tokenId: row.token_id }

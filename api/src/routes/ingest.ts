@@ -18,6 +18,7 @@ const ingestRoutes: FastifyPluginAsync = async (app) => {
   app.post(
     '/api/ingest',
     {
+      bodyLimit: config.ingest.maxBodyBytes,
       schema: {
         tags: ['ingest'],
         summary: 'Ingest events',

@@ -3,6 +3,7 @@
  * role (and no token), allowed or refused as documented. Health, Prometheus metrics and the API
  * docs stay open.
  */
+import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer } from '../helpers.js'
 
@@ -48,6 +49,7 @@ const ENDPOINTS: Array<[Need, string, string, unknown?, string?]> = [
   ['read', 'GET', '/api/user/a/profile'],
   ['read', 'GET', '/api/host/h/profile'],
   ['read', 'GET', '/api/metrics.json'],
+  ['read', 'GET', '/api/overview'],
   ['read', 'GET', '/api/export.csv'],
   ['act', 'POST', '/api/incident/missing/status', { status: 'in_progress' }],
   ['act', 'POST', '/api/incident/missing/action', { action: 'reviewed' }],
@@ -90,6 +92,55 @@ describe('authorization matrix (API_AUTH=all)', () => {
     expect(noUser.status).toBe(403)
     const noToken = await fetch(`${server.url}/api/incidents`, { headers: { 'x-grafana-user': 'alice' } })
     expect(noToken.status).toBe(401)
+  })
+
+  it('refuses a change without a valid token before reading its body, and caps every body but ingest at 256 KB', async () => {
+    // 8 MB from nobody: refused on the headers (the body is not read, let alone parsed)
+    const big = 'x'.repeat(8 * 1024 * 1024)
+    for (const path of ['/api/tokens', '/api/incident/missing/comment', '/api/incidents/bulk']) {
+      const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big })
+      expect(res.status, path).toBe(401)
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('AUTH_REQUIRED')
+    }
+    const forged = await fetch(`${server.url}/api/tokens`, { method: 'POST', headers: { authorization: 'Bearer not-a-token', 'content-type': 'application/json' }, body: big })
+    expect(forged.status).toBe(401)
+    // a body announced as 60 MB of which only 1 KB ever comes: answered on the headers alone
+    const answered = await new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(60 * 1024 * 1024) } }, (res) => {
+        resolve(res.statusCode ?? 0)
+        res.resume()
+        req.destroy()
+      })
+      req.on('error', () => undefined)
+      req.write('x'.repeat(1024))
+      setTimeout(() => reject(new Error('no answer before the body was complete')), 5000)
+    })
+    expect(answered).toBe(401)
+    // with a token: a comment of 300 KB is over the limit (413), ingest takes far more
+    const huge = await fetch(`${server.url}/api/incident/missing/comment`, { method: 'POST', headers: { authorization: `Bearer ${tokens.analyst}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'y'.repeat(300 * 1024) }) })
+    expect(huge.status).toBe(413)
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ timestamp: '2026-11-23T10:00:00Z', event_type: 'login', source_ip: '10.0.0.1', raw_log: `${i} ${'z'.repeat(200)}` })).join('\n')
+    expect(lines.length).toBeGreaterThan(600 * 1024)
+    const ingest = await fetch(`${server.url}/api/ingest`, { method: 'POST', headers: { authorization: `Bearer ${tokens.ingest}`, 'content-type': 'application/x-ndjson' }, body: lines })
+    expect(ingest.status).toBe(202)
+  })
+
+  it('takes X-Grafana-User as a login name only: markup is refused with 400, never stored as the actor', async () => {
+    const as = (user: string) => fetch(`${server.url}/api/incidents`, { headers: { authorization: `Bearer ${tokens.proxy}`, 'x-grafana-user': user } })
+    for (const user of ['alice', 'alice.smith@corp.example', 'jürgen_m-2', 'li+soc']) expect((await as(user)).status, user).toBe(200)
+    for (const user of ['<script>alert(1)</script>', 'a b', 'x'.repeat(129), 'bob\tevil', 'a;drop']) {
+      const res = await as(user)
+      expect(res.status, user).toBe(400)
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('REQUEST_INVALID')
+    }
+  })
+
+  it('answers 415 to an ingest body with no content type, naming the accepted ones', async () => {
+    const res = await fetch(`${server.url}/api/ingest`, { method: 'POST', headers: { authorization: `Bearer ${tokens.ingest}` }, body: new Blob([legacy]) })
+    expect(res.status).toBe(415)
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('INGEST_UNSUPPORTED_MEDIA_TYPE')
+    expect(body.error.message).toContain('no content type; use application/json, application/x-ndjson, text/csv, text/plain')
   })
 
   it('lists every endpoint in the OpenAPI document', async () => {

@@ -21,9 +21,10 @@ export const INGEST_CONTENT_TYPES = ['application/json', 'application/x-ndjson',
 
 export function framingFor(contentType: string | undefined, body: string): Framing | undefined {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
+  // no content type: refused (415) with the accepted ones, never guessed
+  if (type === '') return undefined
   // a Zeek ASCII log (conn.log, dns.log... as Zeek writes them) is text with its own header
-  if ((type === '' || TEXT_TYPES.has(type)) && isZeekTsv(body)) return 'zeek'
-  if (type === '') return /^\s*[[{]/.test(body) ? 'json' : 'text'
+  if (TEXT_TYPES.has(type) && isZeekTsv(body)) return 'zeek'
   if (JSON_TYPES.has(type) || type.endsWith('+json')) return 'json'
   if (NDJSON_TYPES.has(type)) return 'ndjson'
   if (CSV_TYPES.has(type)) return 'csv'
@@ -70,7 +71,7 @@ export class HttpSource implements Source, Ingest {
     const framing = framingFor(contentType, body)
     if (framing === undefined) {
       this.counters.drop(dropReason('INGEST_UNSUPPORTED_MEDIA_TYPE'))
-      throw new WatchfloorError('INGEST_UNSUPPORTED_MEDIA_TYPE', `${String(contentType)}; use ${INGEST_CONTENT_TYPES.join(', ')}`)
+      throw new WatchfloorError('INGEST_UNSUPPORTED_MEDIA_TYPE', `${contentType === undefined || contentType.trim() === '' ? 'no content type' : contentType}; use ${INGEST_CONTENT_TYPES.join(', ')}`)
     }
     const outcome = await out.ingest({ body, framing, source: this.name, requestId: req.requestId, contentType: contentType ?? '' })
     const answer: IngestAnswer = { status: outcome.failure || outcome.rejected > 0 ? 400 : 202, body: { accepted: outcome.accepted, rejected: outcome.rejected, ids: outcome.ids, errors: outcome.errors } }
