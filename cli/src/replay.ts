@@ -48,14 +48,17 @@ interface Args {
   out: string
   rules: string[]
   inputs: string[]
+  /** Progress lines on stderr even when it is not a terminal. */
+  progress: boolean
 }
 
 function parseArgs(argv: string[]): Args | string {
-  const args: Args = { out: '', rules: [], inputs: [] }
+  const args: Args = { out: '', rules: [], inputs: [], progress: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--out') args.out = argv[++i] ?? ''
     else if (a === '--rules') args.rules.push(argv[++i] ?? '')
+    else if (a === '--progress') args.progress = true
     else if (a.startsWith('--') && a !== '-') return `unknown option ${a}`
     else args.inputs.push(a)
   }
@@ -64,18 +67,35 @@ function parseArgs(argv: string[]): Args | string {
   return args
 }
 
-function progress(done: number, total: number): void {
-  if (!process.stderr.isTTY) return
-  const width = 30
-  const filled = total === 0 ? width : Math.round((done / total) * width)
-  process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} records`)
-  if (done === total) process.stderr.write('\n')
+/**
+ * Progress on stderr: a bar redrawn in place on a terminal; with --progress elsewhere, a line
+ * every two seconds (records, records a second, alerts so far) and one at the end.
+ */
+function progressReporter(lines: boolean, alerts: () => number): (done: number, total: number) => void {
+  const started = Date.now()
+  let last = 0
+  return (done, total) => {
+    const tty = process.stderr.isTTY === true
+    if (!tty && !lines) return
+    const now = Date.now()
+    const rate = Math.round(done / Math.max(0.001, (now - started) / 1000))
+    const text = `${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')} records/s, ${alerts().toLocaleString('en-US')} alerts`
+    if (tty) {
+      const width = 30
+      const filled = total === 0 ? width : Math.round((done / total) * width)
+      process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${text}`)
+      if (done === total) process.stderr.write('\n')
+    } else if (done === total || now - last >= 2000) {
+      last = now
+      process.stderr.write(`watchfloor replay: ${text}\n`)
+    }
+  }
 }
 
 export async function replay(argv: string[]): Promise<number> {
   const args = parseArgs(argv)
   if (typeof args === 'string') {
-    process.stderr.write(`watchfloor replay: ${args}\nusage: watchfloor replay --out DIR [--rules DIR ...] INPUT...\n`)
+    process.stderr.write(`watchfloor replay: ${args}\nusage: watchfloor replay --out DIR [--rules DIR ...] [--progress] INPUT...\n`)
     return 2
   }
   mkdirSync(args.out, { recursive: true })
@@ -85,8 +105,10 @@ export async function replay(argv: string[]): Promise<number> {
   // The file source delivers batches of PIPELINE_BATCH_RECORDS, a few per worker in flight (the
   // framed copies of the records exist only for those); each batch is one task.
   const perTask = config.pipeline.batchRecords
-  const source = new FileSource(args.inputs, { batchRecords: perTask, inFlight: Math.max(2, config.pipeline.workers * 2), progress })
   const output = new ReplayOutput(pool, makeTask(config))
+  // the workers' single-event alerts so far (correlations come after, on the whole stream)
+  const progress = progressReporter(args.progress, () => output.results.reduce((n, r) => n + (r?.alerts.length ?? 0), 0))
+  const source = new FileSource(args.inputs, { batchRecords: perTask, inFlight: Math.max(2, config.pipeline.workers * 2), progress })
   try {
     await source.start(output)
   } finally {

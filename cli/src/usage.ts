@@ -6,7 +6,7 @@ export const USAGE = `Usage: watchfloor <command> [options]
 
 Commands:
   start                 run Watchfloor on the configured (default: embedded) stores
-  replay --out DIR [--rules DIR ...] INPUT...
+  replay --out DIR [--rules DIR ...] [--progress] INPUT...
                         run the pipeline over files (.json .ndjson .jsonl .csv, .gz, .zip, - for stdin)
   demo [--rate 25] [--speed 20] [--seed 1] [--data-dir DIR] [--port N]
                         the embedded server on a store of its own, with generated attacks streaming in

@@ -187,6 +187,16 @@ describe('watchfloor replay', () => {
     expect([1, 2, 3, 4].map((l) => records.find((r) => r.input === csv && r.line === l)!.severity)).toEqual(['HIGH', 'HIGH', 'HIGH', 'LOW'])
   })
 
+  it('reports progress on stderr with --progress when stderr is not a terminal, and stays quiet without it', () => {
+    const input = path.join(tmp, 'progress.ndjson')
+    writeFileSync(input, Array.from({ length: 500 }, (_, i) => JSON.stringify({ event_type: 'x', source_ip: '10.0.0.1', n: i })).join('\n') + '\n')
+    const loud = run(['--progress', '--out', path.join(tmp, 'progress-a'), input])
+    expect(loud.status, loud.stderr).toBe(0)
+    expect(loud.stderr).toMatch(/watchfloor replay: 500\/500 records, [\d,]+ records\/s, \d+ alerts/)
+    const quiet = run(['--out', path.join(tmp, 'progress-b'), input])
+    expect(quiet.stderr).not.toMatch(/records\/s/)
+  })
+
   it('reads standard input with -', () => {
     const out = path.join(tmp, 'stdin')
     const res = run(['--out', out, '-'], '{"event_type":"a","source_ip":"10.0.0.1"}\n{"event_type":"b","source_ip":"10.0.0.2"}\n')
