@@ -77,8 +77,9 @@ function fakes() {
       async get(id) {
         return { ...get(id), related: [] }
       },
-      async all() {
-        return [...store.values()]
+      async *pages(range) {
+        rec('incidents.pages', range)
+        yield [...store.values()]
       },
       async move(ctx: ChangeContext, id: string, m: StatusMove) {
         rec('incidents.move', ctx, id, m)
@@ -407,6 +408,12 @@ describe('administration and reports', () => {
 
   it('serves KPIs and the CSV export to readers, and the audit log to admins', async () => {
     expect((await call('GET', '/api/metrics.json', 'wf-viewer')).json!.incidents).toBe(2)
+    // the last 30 days by default, else the range asked (validated)
+    const { from, to } = f.calls.filter((c) => c.service === 'incidents.pages').at(-1)!.args[0] as { from: string; to: string }
+    expect(Date.parse(to) - Date.parse(from)).toBe(30 * 86_400_000)
+    await call('GET', '/api/export.csv?from=2026-11-01T00:00:00Z&to=2026-11-20T00:00:00Z', 'wf-viewer')
+    expect(f.calls.filter((c) => c.service === 'incidents.pages').at(-1)!.args[0]).toEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-11-20T00:00:00.000Z' })
+    expect((await call('GET', '/api/metrics.json?from=2026-11-21T00:00:00Z&to=2026-11-20T00:00:00Z', 'wf-viewer')).json!.error.code).toBe('REQUEST_INVALID')
     const csv = await call('GET', '/api/export.csv', 'wf-viewer')
     expect(csv.headers['content-type']).toContain('text/csv')
     expect(csv.text.split('\n')[1]).toContain('i1')

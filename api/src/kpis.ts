@@ -55,24 +55,30 @@ function firstTo(inc: Incident, to: string): { at: string; by: string } | undefi
   return h === undefined ? undefined : { at: h.at, by: h.by }
 }
 
-export function computeKpis(incidents: readonly Incident[], now = new Date().toISOString()): Kpis {
-  let subs = 0
-  let agree = 0
-  let accepted = 0
-  let llmSubs = 0
-  let llmAgree = 0
-  const inState = new Acc()
-  const mtta = { all: new Acc(), sev: new Acc(), analyst: new Acc(), rule: new Acc() }
-  const mttr = { all: new Acc(), sev: new Acc(), analyst: new Acc(), rule: new Acc() }
-  const precision: Kpis['rule_precision'] = {}
-  for (const inc of incidents) {
+/** KPIs built one incident at a time: any number of incidents in bounded memory. */
+export class KpiAccumulator {
+  private n = 0
+  private subs = 0
+  private agree = 0
+  private accepted = 0
+  private llmSubs = 0
+  private llmAgree = 0
+  private readonly inState = new Acc()
+  private readonly mtta = { all: new Acc(), sev: new Acc(), analyst: new Acc(), rule: new Acc() }
+  private readonly mttr = { all: new Acc(), sev: new Acc(), analyst: new Acc(), rule: new Acc() }
+  private readonly precision: Kpis['rule_precision'] = {}
+
+  constructor(private readonly now = new Date().toISOString()) {}
+
+  add(inc: Incident): void {
+    this.n++
     for (const s of inc.triage_submissions ?? []) {
-      subs++
-      if (s.severity === s.ai.severity) agree++
-      if (s.accepted) accepted++
+      this.subs++
+      if (s.severity === s.ai.severity) this.agree++
+      if (s.accepted) this.accepted++
       if (s.ai.llm !== undefined) {
-        llmSubs++
-        if (s.verdict === s.ai.llm.disposition && s.severity === s.ai.llm.severity) llmAgree++
+        this.llmSubs++
+        if (s.verdict === s.ai.llm.disposition && s.severity === s.ai.llm.severity) this.llmAgree++
       }
     }
     // time in each state: created -> first change -> ... -> now. Processing time throughout: when the
@@ -80,15 +86,15 @@ export function computeKpis(incidents: readonly Incident[], now = new Date().toI
     let since = inc.created_at
     let state: string = 'new'
     for (const c of inc.status_history ?? []) {
-      inState.add(state, Math.max(0, secs(since, c.at)))
+      this.inState.add(state, Math.max(0, secs(since, c.at)))
       state = c.to
       since = c.at
     }
-    inState.add(state, Math.max(0, secs(since, now)))
+    this.inState.add(state, Math.max(0, secs(since, this.now)))
     const rules = Object.values(inc.rules ?? {}).map((r) => r.title)
     for (const [to, acc] of [
-      ['in_progress', mtta],
-      ['closed', mttr],
+      ['in_progress', this.mtta],
+      ['closed', this.mttr],
     ] as const) {
       const first = firstTo(inc, to)
       if (first === undefined) continue
@@ -100,27 +106,37 @@ export function computeKpis(incidents: readonly Incident[], now = new Date().toI
     }
     if (inc.status === 'closed' && inc.close_reason !== undefined)
       for (const r of rules) {
-        const p = (precision[r] ??= { true_positive: 0, benign_positive: 0, false_positive: 0, duplicate: 0, precision: null })
+        const p = (this.precision[r] ??= { true_positive: 0, benign_positive: 0, false_positive: 0, duplicate: 0, precision: null })
         p[inc.close_reason]++
       }
   }
-  for (const p of Object.values(precision)) {
-    const judged = p.true_positive + p.benign_positive + p.false_positive
-    p.precision = judged === 0 ? null : round(p.true_positive / judged)
+
+  result(): Kpis {
+    for (const p of Object.values(this.precision)) {
+      const judged = p.true_positive + p.benign_positive + p.false_positive
+      p.precision = judged === 0 ? null : round(p.true_positive / judged)
+    }
+    const overall = (a: Acc) => a.out().all ?? null
+    const { subs, agree, accepted, llmSubs, llmAgree, mtta, mttr } = this
+    return {
+      incidents: this.n,
+      triage_submissions: subs,
+      ai_agreement_rate: subs === 0 ? null : round(agree / subs),
+      llm_submissions: llmSubs,
+      llm_agreement_rate: llmSubs === 0 ? null : round(llmAgree / llmSubs),
+      acceptance_rate: subs === 0 ? null : round(accepted / subs),
+      time_in_state_seconds: this.inState.out(),
+      mtta_seconds: { overall: overall(mtta.all), by_severity: mtta.sev.out(), by_analyst: mtta.analyst.out(), by_rule: mtta.rule.out() },
+      mttr_seconds: { overall: overall(mttr.all), by_severity: mttr.sev.out(), by_analyst: mttr.analyst.out(), by_rule: mttr.rule.out() },
+      rule_precision: Object.fromEntries(Object.entries(this.precision).sort(([a], [b]) => a.localeCompare(b))),
+    }
   }
-  const overall = (a: Acc) => a.out().all ?? null
-  return {
-    incidents: incidents.length,
-    triage_submissions: subs,
-    ai_agreement_rate: subs === 0 ? null : round(agree / subs),
-    llm_submissions: llmSubs,
-    llm_agreement_rate: llmSubs === 0 ? null : round(llmAgree / llmSubs),
-    acceptance_rate: subs === 0 ? null : round(accepted / subs),
-    time_in_state_seconds: inState.out(),
-    mtta_seconds: { overall: overall(mtta.all), by_severity: mtta.sev.out(), by_analyst: mtta.analyst.out(), by_rule: mtta.rule.out() },
-    mttr_seconds: { overall: overall(mttr.all), by_severity: mttr.sev.out(), by_analyst: mttr.analyst.out(), by_rule: mttr.rule.out() },
-    rule_precision: Object.fromEntries(Object.entries(precision).sort(([a], [b]) => a.localeCompare(b))),
-  }
+}
+
+export function computeKpis(incidents: readonly Incident[], now = new Date().toISOString()): Kpis {
+  const acc = new KpiAccumulator(now)
+  for (const inc of incidents) acc.add(inc)
+  return acc.result()
 }
 
 /** A CSV cell: quoted when needed, and never read as a formula by a spreadsheet. */
@@ -131,37 +147,42 @@ export function csvCell(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
+const CSV_HEADER = ['id', 'title', 'severity', 'status', 'assignee', 'close_reason', 'first_seen', 'last_seen', 'alert_count', 'risk_score', 'confidence', 'threat_type', 'ai_severity', 'analyst_severity', 'accepted', 'mtta_seconds', 'mttr_seconds', 'rules']
+
+function csvRow(inc: Incident): string {
+  const last = inc.triage_submissions?.at(-1)
+  const ack = firstTo(inc, 'in_progress')
+  const res = firstTo(inc, 'closed')
+  return [
+    inc.id,
+    inc.title,
+    inc.severity,
+    inc.status,
+    inc.assignee ?? '',
+    inc.close_reason ?? '',
+    inc.first_seen,
+    inc.last_seen,
+    inc.alert_count,
+    inc.risk_score,
+    inc.confidence,
+    inc.verdict?.threat_type ?? '',
+    inc.verdict?.severity ?? '',
+    last?.severity ?? '',
+    last === undefined ? '' : last.accepted,
+    ack ? round(secs(inc.created_at, ack.at)) : '',
+    res ? round(secs(inc.created_at, res.at)) : '',
+    Object.values(inc.rules ?? {}).map((r) => r.title).join('; '),
+  ]
+    .map(csvCell)
+    .join(',')
+}
+
 export function incidentsCsv(incidents: readonly Incident[]): string {
-  const header = ['id', 'title', 'severity', 'status', 'assignee', 'close_reason', 'first_seen', 'last_seen', 'alert_count', 'risk_score', 'confidence', 'threat_type', 'ai_severity', 'analyst_severity', 'accepted', 'mtta_seconds', 'mttr_seconds', 'rules']
-  const lines = [header.join(',')]
-  for (const inc of incidents) {
-    const last = inc.triage_submissions?.at(-1)
-    const ack = firstTo(inc, 'in_progress')
-    const res = firstTo(inc, 'closed')
-    lines.push(
-      [
-        inc.id,
-        inc.title,
-        inc.severity,
-        inc.status,
-        inc.assignee ?? '',
-        inc.close_reason ?? '',
-        inc.first_seen,
-        inc.last_seen,
-        inc.alert_count,
-        inc.risk_score,
-        inc.confidence,
-        inc.verdict?.threat_type ?? '',
-        inc.verdict?.severity ?? '',
-        last?.severity ?? '',
-        last === undefined ? '' : last.accepted,
-        ack ? round(secs(inc.created_at, ack.at)) : '',
-        res ? round(secs(inc.created_at, res.at)) : '',
-        Object.values(inc.rules ?? {}).map((r) => r.title).join('; '),
-      ]
-        .map(csvCell)
-        .join(','),
-    )
-  }
-  return lines.join('\r\n') + '\r\n'
+  return [CSV_HEADER.join(','), ...incidents.map(csvRow)].join('\r\n') + '\r\n'
+}
+
+/** The CSV of pages of incidents, a page at a time (the export streams, whatever the range). */
+export async function* incidentsCsvStream(pages: AsyncIterable<Incident[]>): AsyncGenerator<string> {
+  yield `${CSV_HEADER.join(',')}\r\n`
+  for await (const page of pages) if (page.length > 0) yield page.map((inc) => `${csvRow(inc)}\r\n`).join('')
 }

@@ -202,6 +202,18 @@ describe('assignment, comments, triage, bulk, reports', () => {
     const lines = (await csv.text()).trim().split('\r\n')
     expect(lines[0]).toMatch(/^id,title,severity,status,assignee/)
     expect(lines.length).toBeGreaterThanOrEqual(8)
+    // a range: every incident here was opened just now, so last year's export has only the header
+    const old = await fetch(`${server.url}/api/export.csv?from=2025-01-01T00:00:00Z&to=2025-12-31T00:00:00Z`, { headers: { authorization: `Bearer ${tokens.analyst}` } })
+    expect((await old.text()).trim().split('\r\n')).toEqual([lines[0]])
+    expect((await call('GET', '/api/metrics.json?from=2025-01-01T00:00:00Z&to=2025-12-31T00:00:00Z', tokens.analyst)).json.incidents).toBe(0)
+    // read a page at a time (here three a page): every incident once, in the order they were opened
+    const paged: string[] = []
+    for await (const page of server.pipeline.services.incidents.pages({ from: new Date(Date.now() - 3600_000).toISOString(), to: new Date().toISOString() }, 3)) {
+      expect(page.length).toBeLessThanOrEqual(3)
+      paged.push(...page.map((i) => i.id))
+    }
+    expect(new Set(paged).size).toBe(paged.length)
+    expect(paged.sort()).toEqual(lines.slice(1).map((l) => l.split(',')[0]!).sort())
     expect((await call('GET', '/api/audit?action=assign', tokens.analyst)).status).toBe(403)
     const audit = await call('GET', '/api/audit?action=assign', admin)
     expect(audit.json.entries).toEqual([expect.objectContaining({ actor: 'analyst-1', action: 'assign', before: { assignee: null }, after: { assignee: 'carol' } })])

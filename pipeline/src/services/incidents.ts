@@ -98,8 +98,11 @@ export interface IncidentService {
   list(q: IncidentListQuery): Promise<{ incidents: IncidentView[]; total: number }>
   /** One incident with the incidents that share an entity with it. Throws INCIDENT_NOT_FOUND. */
   get(id: string): Promise<IncidentView & { related: RelatedIncident[] }>
-  /** The latest version of every incident, oldest first (KPIs and exports). */
-  all(): Promise<Incident[]>
+  /**
+   * The latest version of each incident opened (created_at, processing time) in [from, to] (ISO
+   * 8601), oldest first, a page at a time: KPIs and exports read any range in bounded memory.
+   */
+  pages(range: { from: string; to: string }, pageSize?: number): AsyncIterable<Incident[]>
   move(ctx: ChangeContext, id: string, move: StatusMove): Promise<Incident>
   /** Empty assignee: unassign. */
   assign(ctx: ChangeContext, id: string, assignee: string): Promise<Incident>
@@ -334,8 +337,22 @@ export class StoredIncidents implements IncidentService {
     }
   }
 
-  async all(): Promise<Incident[]> {
-    return this.docs(await this.rows<{ doc: string }>('SELECT doc FROM incidents FINAL ORDER BY first_seen', {}))
+  async *pages(range: { from: string; to: string }, pageSize = 1000): AsyncIterable<Incident[]> {
+    // keyset paging on (created_at, incident_id): each page a bounded query, whatever the range
+    let after = { at: chTime(range.from), id: '' }
+    for (;;) {
+      const rows = await this.rows<{ doc: string; created_at: string; incident_id: string }>(
+        `SELECT doc, created_at, incident_id FROM incidents FINAL
+         WHERE created_at <= toDateTime64({to:String}, 3, 'UTC') AND (created_at, incident_id) > (toDateTime64({at:String}, 3, 'UTC'), {id:String})
+         ORDER BY created_at, incident_id LIMIT {n:UInt32}`,
+        { to: chTime(range.to), at: after.at, id: after.id, n: pageSize },
+      )
+      if (rows.length === 0) return
+      yield this.docs(rows)
+      const last = rows[rows.length - 1]!
+      after = { at: last.created_at, id: last.incident_id }
+      if (rows.length < pageSize) return
+    }
   }
 
   /** The incident as it is now: the pipeline's live copy while open, else the latest stored version. */
