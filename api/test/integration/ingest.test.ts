@@ -202,6 +202,16 @@ describe('POST /api/ingest', () => {
     expect(broken.json).toMatchObject({ accepted: 4, rejected: 1, errors: [{ line: 11, code: 'RECORD_ZEEK_MISMATCH' }] })
   })
 
+  it('stores a record holding a lone surrogate (with U+FFFD in its place) and the rest of its batch, instead of failing the insert', async () => {
+    // JSON escapes of half an emoji: valid JSON, but not text ClickHouse accepts as it is
+    const body = ['{"event_type":"login","source_ip":"10.0.0.1","username":"bad\\ud83d"}', '{"event_type":"login","source_ip":"10.0.0.2","username":"fine"}'].join('\n')
+    const res = await post(`${url}/api/ingest`, body, 'application/x-ndjson')
+    expect(res.status).toBe(202)
+    expect(res.json.accepted).toBe(2)
+    const stored = await rows<{ user_name: string }>('SELECT user_name FROM events WHERE event_id IN {ids:Array(String)} ORDER BY user_name', { ids: res.json.ids })
+    expect(stored.map((r) => r.user_name)).toEqual(['bad\ufffd', 'fine'])
+  })
+
   it('keeps records of unknown shape with their raw text and decode_status unknown', async () => {
     const odd = { foo: 'bar', nested: { x: [1, 2, 3] } }
     const res = await post(`${url}/api/ingest`, JSON.stringify(odd), 'application/json')

@@ -4,7 +4,7 @@
  * parameterized.
  */
 import type { Store } from '../sinks/clickhouse/client.js'
-import { chTime } from '../sinks/clickhouse/values.js'
+import { chTime, rowJson } from '../sinks/clickhouse/values.js'
 
 /** Who acts: the token's name (or the Grafana user behind the proxy token) and the token's role. */
 export interface Actor {
@@ -56,7 +56,7 @@ export class ClickHouseAuditLog implements AuditLog {
       before: JSON.stringify(entry.before ?? null),
       after: JSON.stringify(entry.after ?? null),
     }
-    await this.store.insertJsonRows('audit_log', JSON.stringify(row) + '\n', {})
+    await this.store.insertJsonRows('audit_log', rowJson(row) + '\n', {})
   }
 
   async query(q: AuditQuery): Promise<Array<Record<string, unknown>>> {

@@ -13,7 +13,7 @@ import { CLOSE_REASONS, ContractError, parseIncident, type CloseReason, type Ent
 import { WatchfloorError } from '../errors.js'
 import type { Store } from '../sinks/clickhouse/client.js'
 import { incidentRow } from '../sinks/clickhouse/rows.js'
-import { chTime, storedDocument } from '../sinks/clickhouse/values.js'
+import { chTime, rowJson, storedDocument } from '../sinks/clickhouse/values.js'
 import { searchDocument, type IncidentIndex, type SimilarIncident } from '../sinks/search/types.js'
 import type { ComponentCounters } from '../telemetry/counters.js'
 import type { IncidentBuilder } from '../transforms/correlate/incidents.js'
@@ -374,7 +374,7 @@ export class StoredIncidents implements IncidentService {
   private async write(inc: Incident): Promise<void> {
     const now = new Date().toISOString()
     const row = incidentRow(inc, now)
-    await this.store.insertJsonRows('incidents', JSON.stringify(row) + '\n', {})
+    await this.store.insertJsonRows('incidents', rowJson(row) + '\n', {})
     this.index.write([searchDocument(inc, row.version, now)])
   }
 

@@ -10,7 +10,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Store } from '../sinks/clickhouse/client.js'
-import { chTime, nextVersion } from '../sinks/clickhouse/values.js'
+import { chTime, nextVersion, rowJson } from '../sinks/clickhouse/values.js'
 
 export const ROLES = ['viewer', 'analyst', 'admin', 'ingest', 'proxy'] as const
 export type Role = (typeof ROLES)[number]
@@ -55,7 +55,7 @@ export class TokenStore implements Tokens {
   }
 
   private async write(row: TokenRow): Promise<void> {
-    await this.store.insertJsonRows('api_tokens', JSON.stringify({ ...row, version: nextVersion() }) + '\n', {})
+    await this.store.insertJsonRows('api_tokens', rowJson({ ...row, version: nextVersion() }) + '\n', {})
   }
 
   /** Create a token; the secret is returned once and never stored. */

@@ -104,3 +104,11 @@ describe('eventToRow', () => {
     expect(back.original).toBe(nasty)
   })
 })
+
+describe('rows with lone surrogates (a broken emoji, a hostile record)', () => {
+  it('encodes a lone surrogate as U+FFFD, keeps pairs and escaped backslashes as they are', async () => {
+    const { rowJson } = await import('./values.js')
+    expect(rowJson({ a: 'x\ud800y', b: 'ok \ud83d\ude00', c: '\\ud800 is text', d: '\\\ud800' })).toBe('{"a":"x\\ufffdy","b":"ok 😀","c":"\\\\ud800 is text","d":"\\\\\\ufffd"}')
+    expect(JSON.parse(rowJson({ a: '\udc00' })).a).toBe('\ufffd')
+  })
+})

@@ -1,5 +1,6 @@
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { toClickHouseDateTime } from '../../transforms/normalize/time.js'
+import { rowJson } from './values.js'
 
 /** The flat ClickHouse row of the events table, one key per column, values in the column's type. */
 export type EventRow = {
@@ -150,5 +151,7 @@ export function eventRowJson(ev: CanonicalEvent, original: string): string {
     if (v === '' || v === 0 || v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue
     out += (out.length > 1 ? ',"' : '"') + key + '":' + JSON.stringify(v)
   }
-  return out + '}'
+  out += '}'
+  // a lone surrogate in log text would make ClickHouse refuse the whole insert (see rowJson)
+  return out.includes('\\ud') || out.includes('\\uD') ? rowJson(JSON.parse(out)) : out
 }

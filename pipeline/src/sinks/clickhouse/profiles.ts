@@ -3,7 +3,7 @@ import { parseProfile, type EntityKind, type EntityProfile } from '@watchfloor/c
 import type { ComponentCounters } from '../../telemetry/counters.js'
 import type { ProfilePersistence, ProfileStore } from '../../transforms/profile/store.js'
 import type { Store } from './client.js'
-import { chTime, nextVersion, storedDocument } from './values.js'
+import { chTime, nextVersion, rowJson, storedDocument } from './values.js'
 
 
 export class ClickHouseProfiles implements ProfilePersistence {
@@ -39,7 +39,7 @@ export class ClickHouseProfiles implements ProfilePersistence {
   async save(profiles: EntityProfile[]): Promise<void> {
     const now = new Date().toISOString()
     const rows = profiles.map((p) =>
-      JSON.stringify({
+      rowJson({
         kind: p.kind,
         entity: p.entity,
         version: nextVersion(),

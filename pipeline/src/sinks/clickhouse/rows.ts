@@ -7,7 +7,7 @@ import type { Incident } from '@watchfloor/contracts'
 import type { RejectedRecord } from '../../errors.js'
 import { alertId, attackFromTags, severityOf } from '../../transforms/detect/alerts.js'
 import type { AnalyzedAlert, CorrelationAlert, TaskAlert } from '../../transforms/detect/types.js'
-import { chTime, nextVersion } from './values.js'
+import { chTime, nextVersion, rowJson } from './values.js'
 
 /** Rows as one JSONEachRow body, with their count. */
 export interface EncodedRows {
@@ -16,7 +16,7 @@ export interface EncodedRows {
 }
 
 function encode(rows: readonly unknown[]): EncodedRows {
-  return { rows: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n'), count: rows.length }
+  return { rows: Buffer.from(rows.map((r) => rowJson(r)).join('\n') + '\n'), count: rows.length }
 }
 
 /** The `incidents` table row of one incident version (ReplacingMergeTree: the highest version wins). */

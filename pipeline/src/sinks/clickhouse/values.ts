@@ -32,3 +32,16 @@ export function storedDocument<T>(doc: string, parse: (json: string) => T, inval
     return undefined
   }
 }
+
+/** A lone surrogate as JSON.stringify writes it (`\ud800`), not after an escaped backslash. */
+const LONE_SURROGATE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi
+
+/**
+ * JSON for a JSONEachRow line. Log text may hold a lone UTF-16 surrogate (a broken emoji, a
+ * hostile record); JSON.stringify writes it as `\ud800`, which ClickHouse refuses, and one such
+ * value would fail the whole insert. It becomes U+FFFD, the character any UTF-8 reader shows for it.
+ */
+export function rowJson(value: unknown): string {
+  const s = JSON.stringify(value)
+  return s.includes('\\ud') || s.includes('\\uD') ? s.replace(LONE_SURROGATE, '$1\\ufffd') : s
+}
