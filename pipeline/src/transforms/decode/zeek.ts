@@ -11,6 +11,15 @@ import { isRecord, strOnly } from '../normalize/values.js'
 import { Draft } from './draft.js'
 import type { Decoder } from './types.js'
 
+/** A Zeek authentication log entry: an ECS authentication event over `protocol`, its outcome from `success` (T/F). */
+function authentication(d: Draft, protocol: string, success: unknown): void {
+  d.category = ['network', 'authentication']
+  d.type = ['protocol', 'start']
+  d.protocol = protocol
+  if (success === true) d.outcome = 'success'
+  else if (success === false) d.outcome = 'failure'
+}
+
 export const zeekDecoder: Decoder = {
   name: 'zeek',
   detect(v) {
@@ -62,9 +71,7 @@ export const zeekDecoder: Decoder = {
         else if (d.action === 'NOERROR') d.outcome = 'success'
         break
       case 'kerberos': {
-        d.category = ['network', 'authentication']
-        d.type = ['protocol', 'start']
-        d.protocol = 'kerberos'
+        authentication(d, 'kerberos', r.success)
         d.action = strOnly(r.request_type)
         // client is `user/REALM`; the account is the user part
         const client = strOnly(r.client)
@@ -73,25 +80,17 @@ export const zeekDecoder: Decoder = {
           d.userName = user || undefined
           d.userDomain = realm || undefined
         }
-        if (r.success === true) d.outcome = 'success'
-        else if (r.success === false) d.outcome = 'failure'
         d.message = strOnly(r.error_msg)
         break
       }
       case 'ntlm':
-        d.category = ['network', 'authentication']
-        d.type = ['protocol', 'start']
-        d.protocol = 'ntlm'
+        authentication(d, 'ntlm', r.success)
         d.userName = strOnly(r.username)
         d.userDomain = strOnly(r.domainname)
         d.srcDomain = strOnly(r.hostname)
-        if (r.success === true) d.outcome = 'success'
-        else if (r.success === false) d.outcome = 'failure'
         break
       case 'rdp': {
-        d.category = ['network', 'authentication']
-        d.type = ['protocol', 'start']
-        d.protocol = 'rdp'
+        authentication(d, 'rdp', undefined)
         // the mstshash cookie carries the account name the client offered
         d.userName = strOnly(r.cookie)
         d.srcDomain = strOnly(r.client_name)
