@@ -63,6 +63,13 @@ describe.skipIf(!es.have)(es.title('the Elasticsearch incidents index (real node
     expect(counters.dropped.get('sink_write_failed')).toBe(1)
     expect(strict.status().detail).toContain('strict_dynamic_mapping_exception')
 
+    // shards and replicas as configured (the defaults: one shard, a replica where there is a second node)
+    const settingsOf = async (index: string) => (await client.indices.getSettings({ index }))[index]!.settings!.index!
+    expect(await settingsOf('wf-mappings')).toMatchObject({ number_of_shards: '1', auto_expand_replicas: '0-1' })
+    const { idx: sized } = open('wf-sized', undefined, { shards: 2, replicas: '0' })
+    await sized.start()
+    expect(await settingsOf('wf-sized')).toMatchObject({ number_of_shards: '2', number_of_replicas: '0', auto_expand_replicas: 'false' })
+
     const { idx: vectors } = open('wf-vectors', undefined, { embeddingsModel: 'test-embeddings', embeddingDims: 4 })
     await vectors.start()
     const vmap = (await client.indices.getMapping({ index: 'wf-vectors' }))['wf-vectors']!.mappings.properties!

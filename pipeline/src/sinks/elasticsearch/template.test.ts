@@ -46,7 +46,7 @@ describe('the incidents index template', () => {
 
     const on = loadConfig({ env: {}, overrides: { search: { elasticsearchUrl: 'http://127.0.0.1:9200', embeddingsModel: 'text-embedding-3-small', embeddingDims: 256 } } })
     const opts = templateOptions(on.search)
-    expect(opts).toEqual({ index: 'watchfloor-incidents', embeddingDims: 256 })
+    expect(opts).toEqual({ index: 'watchfloor-incidents', embeddingDims: 256, shards: 1, replicas: '0-1' })
     expect(incidentTemplate(opts).template!.mappings!.properties!.embedding).toEqual({
       type: 'dense_vector',
       dims: 256,
@@ -54,6 +54,14 @@ describe('the incidents index template', () => {
       similarity: 'cosine',
       index_options: { type: 'hnsw', m: 16, ef_construction: 100 },
     })
+  })
+
+  it('takes its shards and replicas from the configuration: a count, or an auto-expand range by default', () => {
+    const settings = (env: Record<string, string>) => incidentTemplate(templateOptions(loadConfig({ env }).search)).template!.settings
+    expect(settings({})).toMatchObject({ number_of_shards: 1, auto_expand_replicas: '0-1' })
+    expect(settings({ ELASTICSEARCH_SHARDS: '3', ELASTICSEARCH_REPLICAS: '2' })).toMatchObject({ number_of_shards: 3, number_of_replicas: 2, auto_expand_replicas: 'false' })
+    expect(settings({ ELASTICSEARCH_REPLICAS: '1-all' })).toMatchObject({ auto_expand_replicas: '1-all' })
+    expect(() => loadConfig({ env: { ELASTICSEARCH_REPLICAS: 'two' } })).toThrow(/ELASTICSEARCH_REPLICAS/)
   })
 
   it('reads ClickHouse-style and ISO times in its date fields', () => {

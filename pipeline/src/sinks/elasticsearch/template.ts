@@ -53,11 +53,14 @@ export interface TemplateOptions {
   index: string
   /** Dimensions of the `embedding` field, or undefined when no embeddings model is configured. */
   embeddingDims: number | undefined
+  /** Primary shards (at index creation) and replicas: a count, or an auto-expand range (`0-1`). */
+  shards?: number
+  replicas?: string
 }
 
 /** The template options of the validated search config. */
 export function templateOptions(search: Readonly<Config['search']>): TemplateOptions {
-  return { index: search.index, embeddingDims: search.embeddingsModel === '' ? undefined : search.embeddingDims }
+  return { index: search.index, embeddingDims: search.embeddingsModel === '' ? undefined : search.embeddingDims, shards: search.shards, replicas: search.replicas }
 }
 
 export function incidentMappings(embeddingDims: number | undefined): estypes.MappingTypeMapping {
@@ -70,6 +73,11 @@ export function incidentMappings(embeddingDims: number | undefined): estypes.Map
   return { dynamic: 'strict', _meta: { managed_by: 'watchfloor', template_version: TEMPLATE_VERSION }, properties }
 }
 
+function replicaSettings(replicas: string): { auto_expand_replicas: string } | { number_of_replicas: number; auto_expand_replicas: string } {
+  // 'false' turns auto-expansion off (Elasticsearch takes the string), so the count holds
+  return replicas.includes('-') ? { auto_expand_replicas: replicas } : { number_of_replicas: Number(replicas), auto_expand_replicas: 'false' }
+}
+
 export function incidentTemplate(opts: TemplateOptions): estypes.IndicesPutIndexTemplateRequest {
   return {
     name: opts.index,
@@ -80,10 +88,10 @@ export function incidentTemplate(opts: TemplateOptions): estypes.IndicesPutIndex
     _meta: { managed_by: 'watchfloor', description: 'Watchfloor incidents for similar-incident search' },
     template: {
       settings: {
-        // one shard: MLT and BM25 statistics over the whole history, and incidents are few (millions at most)
-        number_of_shards: 1,
-        // a replica wherever there is a second node; green on a single node
-        auto_expand_replicas: '0-1',
+        // one shard by default: MLT and BM25 statistics over the whole history, and incidents are few (millions at most)
+        number_of_shards: opts.shards ?? 1,
+        // by default a replica wherever there is a second node (green on a single node); a plain number fixes it
+        ...replicaSettings(opts.replicas ?? '0-1'),
         refresh_interval: '1s',
       },
       mappings: incidentMappings(opts.embeddingDims),
