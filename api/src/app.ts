@@ -71,6 +71,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     else if (reply.statusCode >= 400) req.log.info({ url: req.url, method: req.method, status: reply.statusCode }, 'request refused')
   })
 
+  // Token guessing: an address that presented API_AUTH_FAILURES_PER_MINUTE unknown or revoked tokens
+  // within a minute is refused (429) for the rest of that minute, whatever it sends.
+  const failures = new Map<string, { start: number; n: number }>()
+  const failureLimit = config.api.authFailuresPerMinute
+  app.addHook('onRequest', async (req) => {
+    if (failureLimit === 0) return
+    const f = failures.get(req.ip)
+    if (f === undefined || Date.now() - f.start >= 60_000 || f.n < failureLimit) return
+    const retry = Math.max(1, Math.ceil((f.start + 60_000 - Date.now()) / 1000))
+    services.stats.refused('api_auth', dropReason('RATE_LIMITED'))
+    throw new WatchfloorError('RATE_LIMITED', `too many unknown tokens from this address; retry in ${retry} s`, { retryAfterSeconds: retry })
+  })
+  app.addHook('onError', async (req, _reply, err) => {
+    if (failureLimit === 0 || !(err instanceof WatchfloorError) || err.code !== 'AUTH_REQUIRED' || typeof req.headers.authorization !== 'string') return
+    const now = Date.now()
+    let f = failures.get(req.ip)
+    if (f === undefined || now - f.start >= 60_000) failures.set(req.ip, (f = { start: now, n: 0 }))
+    f.n++
+    if (failures.size > 100_000) for (const [k, v] of failures) if (now - v.start >= 60_000) failures.delete(k)
+  })
+
   // Reads need a token that may read, ingest a token that may ingest (API_AUTH=all, the default).
   // Health, Prometheus metrics and the API docs stay open; actions and administration check their
   // own permission in their routes.

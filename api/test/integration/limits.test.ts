@@ -4,7 +4,7 @@ import { post, startTestServer } from '../helpers.js'
 
 let server: Awaited<ReturnType<typeof startTestServer>>
 beforeAll(async () => {
-  server = await startTestServer({ api: { ingestRatePerMinute: 3, actionRatePerMinute: 2 } })
+  server = await startTestServer({ api: { ingestRatePerMinute: 3, actionRatePerMinute: 2, authFailuresPerMinute: 5 } })
 }, 120_000)
 afterAll(async () => {
   await server?.cleanup()
@@ -41,5 +41,24 @@ describe('CORS', () => {
     expect(pre.headers.get('access-control-allow-origin')).toBeNull()
     const get = await fetch(`${server.url}/api/incidents`, { headers: { origin: 'https://evil.example' } })
     expect(get.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+// last: it locks this test process out of the server for the rest of the minute
+describe('token guessing', () => {
+  it('refuses an address for the rest of the minute once it presented too many unknown tokens, even with a valid one then', async () => {
+    const admin = server.adminToken!.token
+    const guess = (token: string) => fetch(`${server.url}/api/tokens`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"name":"x","role":"viewer"}' })
+    const codes: number[] = []
+    for (let i = 0; i < 6; i++) codes.push((await guess(`guess-${i}`)).status)
+    expect(codes).toEqual([401, 401, 401, 401, 401, 429])
+    const locked = await guess(admin)
+    expect(locked.status).toBe(429)
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(((await locked.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED')
+    // everything from the address is refused meanwhile, reads too (the counters, read in process, show it)
+    expect((await fetch(`${server.url}/api/stats`)).status).toBe(429)
+    const stats = (await server.pipeline.services.stats.report()) as { pipeline: { components: Record<string, { dropped_by_reason: Record<string, number> }> } }
+    expect(stats.pipeline.components.api_auth!.dropped_by_reason.rate_limited).toBeGreaterThanOrEqual(3)
   })
 })

@@ -64,6 +64,7 @@ export const OPTIONS = [
   ['incident.threatIntelFiles', 'THREAT_INTEL_FILES', 'Local threat-intel lists (separated by ":"): plain text, one IP or CIDR per line, "#" comments. Addresses on a list make incidents more severe.'],
   ['api.auth', 'API_AUTH', 'all: reads need a viewer (or higher) token and ingest an ingest token; actions: only analyst actions and administration need tokens (a laptop demo).'],
   ['api.ingestRatePerMinute', 'API_INGEST_RATE_PER_MINUTE', 'Ingest requests one client address may send per minute (429 with Retry-After above; 0: no limit).'],
+  ['api.authFailuresPerMinute', 'API_AUTH_FAILURES_PER_MINUTE', 'Unknown or revoked tokens one client address may present per minute; above it every request from it is refused (429) until the minute ends (0: no limit).'],
   ['api.actionRatePerMinute', 'API_ACTION_RATE_PER_MINUTE', 'Analyst actions (POST on incidents) one token may send per minute (429 above; 0: no limit).'],
   ['kafka.brokers', 'KAFKA_BROKERS', 'Kafka bootstrap brokers (host:port, comma separated). Set: consume KAFKA_TOPICS, and POST /api/ingest produces to KAFKA_INPUT_TOPIC. Empty: no Kafka.'],
   ['kafka.topics', 'KAFKA_TOPICS', 'Topics to consume (comma separated).'],
@@ -200,6 +201,7 @@ export const configSchema = z
         auth: z.enum(['all', 'actions']).default('all'),
         ingestRatePerMinute: int(0, 100_000_000).default(6000),
         actionRatePerMinute: int(0, 100_000_000).default(600),
+        authFailuresPerMinute: int(0, 100_000_000).default(30),
       })
       .strict()
       .prefault({}),
