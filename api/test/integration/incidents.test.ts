@@ -69,8 +69,10 @@ describe('incidents and profiles', () => {
     const before = await get(`${server!.url}/api/incidents?source_ip=203.0.113.66`)
     expect(before.json.total).toBe(2)
     const latest = before.json.incidents[0]
-    // 11:01, a minute after the second incident's last alert (the window is 30 min)
-    const burst = Array.from({ length: 10 }, (_, i) => fail(11, i, 'admin', 1)).join('\n')
+    // 11:10, ten minutes after the second incident's last alert (the incident window is 30 min), and
+    // after the 5-minute correlation window that the restart carried over (a burst inside it would join
+    // the earlier firing, as it would have without the restart)
+    const burst = Array.from({ length: 10 }, (_, i) => fail(11, i, 'admin', 10)).join('\n')
     expect((await post(`${server!.url}/api/ingest`, burst, 'text/plain')).status).toBe(202)
     const after = await get(`${server!.url}/api/incidents?source_ip=203.0.113.66`)
     expect(after.json.total).toBe(2)

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js'
 import type { Store } from '../sinks/clickhouse/client.js'
 import { storedIncidentVersions } from '../sinks/clickhouse/incidents.js'
 import { ClickHouseProfiles, ProfileSink } from '../sinks/clickhouse/profiles.js'
+import { CorrelationWindows } from '../sinks/clickhouse/correlation-windows.js'
 import { ElasticsearchIndex } from '../sinks/elasticsearch/sink.js'
 import { LocalIncidentIndex } from '../sinks/search/local.js'
 import { VectorIndex } from '../sinks/search/vectors.js'
@@ -78,6 +79,12 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   const storage = new Storage(config, store, telemetry)
   const pipeline = new Pipeline(config, telemetry, pool, stages, storage)
   const profileSink = stages.profiles ? new ProfileSink(stages.profiles, config.profile.flushMs, telemetry.component('clickhouse_profiles', 'sink')) : undefined
+  // the open correlation windows, saved and taken back (a restart, a rebalance): as often as profiles,
+  // and as far back as the longest correlation timespan
+  const correlator = stages.correlator
+  const windows = correlator
+    ? new CorrelationWindows(store, correlator, { flushMs: config.profile.flushMs, horizonMs: Math.max(60_000, ...correlator.rules.map((r) => r.timespanMs)) }, telemetry.component('clickhouse_correlation_windows', 'sink'))
+    : undefined
 
   telemetry.gauge('correlation_groups', 'Correlation windows (rule x group-by values) held in memory.', () => stages.correlator?.groups ?? 0)
   telemetry.gauge('profiles_in_memory', 'Entity profiles held in memory.', () => stages.profiles?.size ?? 0)
@@ -104,7 +111,11 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   const adviceCounters = telemetry.component('llm', 'transform')
   const profiles = new LiveProfiles(stages.profiles)
   const incidents = new StoredIncidents(store, stages.incidents, stages.triage, audit, index, stored, adviser ? { adviser, profiles, counters: adviceCounters } : undefined)
-  onAssigned = () => void incidents.restoreOpen(config.incident.windowMs).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not reload open incidents after a rebalance'))
+  onAssigned = () => {
+    void incidents.restoreOpen(config.incident.windowMs).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not reload open incidents after a rebalance'))
+    // the windows the previous owner saved (with a shared server): its partial counts carry on here
+    void windows?.load().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not reload correlation windows after a rebalance'))
+  }
   if (adviser) {
     probes.llm = () => ({ status: 'ok', model: adviser.model, ...adviser.stats() })
     stages.add(new AutoSuggestStage(adviser, incidents, telemetry.component('llm_gray_zone', 'transform')))
@@ -154,6 +165,8 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
       // the embedded index lives in memory: refill it from the stored incidents (Elasticsearch catches up on its own)
       if (backend.backend === 'embedded') for await (const page of backfill('1970-01-01T00:00:00.000Z')) backend.write(page)
       const reopened = await incidents.restoreOpen(config.incident.windowMs)
+      await windows?.load()
+      windows?.start()
       const rules = await warmUp()
       await tokens.load()
       const adminToken = await tokens.bootstrap(config.dataDir)
@@ -189,6 +202,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
         const stored = await storage.close(Math.max(0, deadline - Date.now()))
         await incidents.settled()
         await profileSink?.close()
+        await windows?.close()
         await index.flush(Math.max(0, deadline - Date.now()))
         await index.close()
         await pool.destroy()

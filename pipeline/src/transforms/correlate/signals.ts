@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { alertId } from '../detect/alerts.js'
-import { Correlator, silencedRefs, type CorrelationRule, type CorrelatorOptions, type Signal } from '../detect/sigma/correlation.js'
+import { Correlator, silencedRefs, type CorrelationRule, type CorrelatorOptions, type SavedGroup, type Signal } from '../detect/sigma/correlation.js'
 import { listRuleFiles, loadText, type LoadResult } from '../detect/sigma/load.js'
 import type { AlertEntities, CorrelationAlert, TaskSignal } from '../detect/types.js'
 
@@ -46,6 +46,15 @@ export class StreamCorrelator {
 
   get groups(): number {
     return this.correlator.groupCount
+  }
+
+  /** The correlation windows changed since the last call (to save), and saved ones to take back. */
+  takeChanged(): SavedGroup[] {
+    return this.correlator.takeChanged()
+  }
+
+  restore(saved: readonly SavedGroup[]): number {
+    return this.correlator.restore(saved)
   }
 
   /**

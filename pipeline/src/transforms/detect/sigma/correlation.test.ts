@@ -292,6 +292,36 @@ level: high
     ])
   })
 
+  it('saves its open windows and takes them back elsewhere: the count goes on, no event counted twice', () => {
+    const rule = compileCorrelation({ id: 'bf', title: 'brute force', correlation: { type: 'event_count', rules: ['r'], 'group-by': ['src'], timespan: '5m', condition: { gte: 10 } } })
+    const obs = (i: number, src = '203.0.113.9') => ({ signal: { corr: 'bf', steps: [0], key: [src] }, ts: 1_000_000 + i * 1000, eventId: `e${i}`, extra: undefined })
+    const before = new Correlator([rule])
+    for (let i = 0; i < 6; i++) expect(before.observe(obs(i)).fired).toEqual([])
+    const saved = before.takeChanged()
+    expect(saved).toHaveLength(1)
+    expect(before.takeChanged()).toEqual([]) // nothing changed since
+    // another process (or this one after a restart) takes the window, twice: merged, not doubled
+    const after = new Correlator([rule])
+    expect(after.restore(JSON.parse(JSON.stringify(saved)))).toBe(1)
+    after.restore(JSON.parse(JSON.stringify(saved)))
+    for (let i = 6; i < 9; i++) expect(after.observe(obs(i)).fired).toEqual([])
+    const fired = after.observe(obs(9)).fired
+    expect(fired).toHaveLength(1)
+    expect(fired[0]!.value).toBe(10)
+    expect(fired[0]!.eventIds).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`))
+    // a window merged into one this process already holds keeps both sides' events, once each
+    const other = new Correlator([rule])
+    for (let i = 4; i < 8; i++) other.observe(obs(i))
+    other.restore(JSON.parse(JSON.stringify(saved)))
+    const f2 = [8, 9].map((i) => other.observe(obs(i)).fired).flat()
+    expect(f2).toHaveLength(1)
+    expect(f2[0]!.eventIds).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`))
+    // and the mute after a firing travels too: the next events join that firing, they do not fire again
+    const muted = new Correlator([rule])
+    muted.restore(after.takeChanged())
+    expect(muted.observe(obs(10)).joined).toHaveLength(1)
+  })
+
   it('keeps at most maxGroups windows in memory', () => {
     const c = new Correlator([compileCorrelation({ id: 'c', title: 'c', correlation: { type: 'event_count', rules: ['r'], 'group-by': ['h'], timespan: '1h', condition: { gte: 100 } } })], { maxGroups: 1000 })
     for (let i = 0; i < 5000; i++) c.observe({ signal: { corr: 'c', steps: [0], key: [`h${i}`] }, ts: i, eventId: `e${i}`, extra: undefined })

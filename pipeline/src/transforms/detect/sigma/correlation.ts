@@ -273,8 +273,21 @@ export interface CorrelatorOptions {
   maxEventsPerAlert?: number
 }
 
+/** One group's window as it is saved and reloaded (a restart, a Kafka rebalance). */
+export interface SavedGroup {
+  key: string
+  items: Array<{ ts: number; ids: string[]; value?: string | number; step?: number }>
+  chain?: Array<{ start: number; last: number; ids: string[] } | null>
+  /** Epoch ms; null when the group never fired. */
+  mutedUntil: number | null
+  mutedKey: string
+  lastTs: number
+}
+
 export class Correlator<E = unknown> {
   private readonly byId = new Map<string, CorrelationRule>()
+  /** Groups changed since the last `takeChanged`. */
+  private readonly changed = new Set<string>()
   /** Correlations that reference another correlation (chaining), by the referenced id/name. */
   private readonly chained = new Map<string, CorrelationRule[]>()
   private readonly groups = new Map<string, GroupState>()
@@ -304,6 +317,52 @@ export class Correlator<E = unknown> {
 
   get groupCount(): number {
     return this.groups.size
+  }
+
+  /** The groups changed since the last call, as plain data (their windows, mute and chain state). */
+  takeChanged(): SavedGroup[] {
+    const out: SavedGroup[] = []
+    for (const key of this.changed) {
+      const g = this.groups.get(key)
+      if (g === undefined) continue
+      const saved: SavedGroup = { key, items: g.items.map((it) => ({ ...it, ids: [...it.ids] })), mutedUntil: Number.isFinite(g.mutedUntil) ? g.mutedUntil : null, mutedKey: g.mutedKey, lastTs: g.lastTs }
+      if (g.chain) saved.chain = g.chain.map((c) => (c === undefined ? null : { ...c, ids: [...c.ids] }))
+      out.push(saved)
+    }
+    this.changed.clear()
+    return out
+  }
+
+  /**
+   * Takes back saved groups: a group not held here is taken as saved; one held here gets the
+   * saved items it lacks (the same event is never counted twice) and the later mute.
+   */
+  restore(saved: readonly SavedGroup[]): number {
+    let n = 0
+    for (const s of saved) {
+      const chain = s.chain?.map((c) => c ?? undefined)
+      const have = this.groups.get(s.key)
+      if (have === undefined) {
+        const g: GroupState = { items: s.items.map((it) => ({ ...it })), mutedUntil: s.mutedUntil ?? -Infinity, mutedKey: s.mutedKey, lastTs: s.lastTs }
+        if (chain) g.chain = chain
+        this.state(s.key, s.lastTs)
+        this.groups.set(s.key, g)
+        this.changed.delete(s.key)
+        n++
+        continue
+      }
+      const seen = new Set(have.items.map((it) => `${it.ts}\u0000${it.ids.join(',')}`))
+      for (const it of s.items) if (!seen.has(`${it.ts}\u0000${it.ids.join(',')}`)) have.items.push({ ...it })
+      have.items.sort((a, b) => a.ts - b.ts)
+      if ((s.mutedUntil ?? -Infinity) > have.mutedUntil) {
+        have.mutedUntil = s.mutedUntil ?? -Infinity
+        have.mutedKey = s.mutedKey
+      }
+      have.lastTs = Math.max(have.lastTs, s.lastTs)
+      if (have.chain === undefined && chain) have.chain = chain
+      n++
+    }
+    return n
   }
 
   /** Feed one signal; returns the correlations that fired (including chained ones) and events folded into a recent firing. */
@@ -351,6 +410,7 @@ export class Correlator<E = unknown> {
       }
     }
     this.groups.set(gk, s)
+    this.changed.add(gk)
     return s
   }
 
