@@ -54,6 +54,12 @@ export async function post(url: string, body: string, contentType?: string): Pro
   return { status: res.status, headers: res.headers, json }
 }
 
+/** Every `watchfloor start` a test spawned and has not seen exit: killed when the test process ends, even after a failed test. */
+const spawned = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const c of spawned) c.kill('SIGKILL')
+})
+
 /** Starts `watchfloor start` as a separate process and resolves with its URL once it is listening. */
 export function spawnWatchfloor(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
@@ -62,6 +68,8 @@ export function spawnWatchfloor(env: Record<string, string>): Promise<{ child: C
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', PORT: '0', API_AUTH: 'actions', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    spawned.add(child)
+    child.once('exit', () => spawned.delete(child))
     let out = ''
     const timer = setTimeout(() => reject(new Error(`watchfloor did not start within 60 s:\n${out}`)), 60_000)
     const onData = (d: Buffer) => {
