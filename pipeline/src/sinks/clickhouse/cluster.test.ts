@@ -77,5 +77,8 @@ describe('retention', () => {
     const dead = await (await store.client.query({ query: "SELECT count() AS n FROM dead_letters WHERE id = 'dl-old'", format: 'JSONEachRow' })).json<{ n: string }>()
     expect(Number(dead[0]!.n)).toBe(1)
     expect(() => retentionStatements({ api_tokens: 3 })).toThrow(/no retention for table api_tokens/)
+    // named no more: the TTL goes, the table keeps everything again (and a second start changes nothing)
+    expect(await applyRetention(store.client, {})).toEqual(['ALTER TABLE events REMOVE TTL'])
+    expect(await applyRetention(store.client, {})).toEqual([])
   })
 })

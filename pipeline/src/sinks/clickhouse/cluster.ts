@@ -37,9 +37,14 @@ export function retentionStatements(days: Readonly<Record<string, number>>, tabl
   return out
 }
 
-/** Applies the configured retention (idempotent: MODIFY TTL sets the same rule again). */
+/**
+ * Applies the configured retention (idempotent: MODIFY TTL sets the same rule again), and removes
+ * the TTL of a table no longer named, so that it keeps everything again as the option says.
+ */
 export async function applyRetention(client: ClickHouseClient, days: Readonly<Record<string, number>>): Promise<string[]> {
   const statements = retentionStatements(days)
+  const rs = await client.query({ query: "SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)} AND engine_full LIKE '% TTL %'", query_params: { names: Object.keys(RETENTION_COLUMNS) }, format: 'JSONEachRow' })
+  for (const { name } of await rs.json<{ name: string }>()) if (days[name] === undefined) statements.push(`ALTER TABLE ${name} REMOVE TTL`)
   for (const sql of statements) await client.command({ query: sql, clickhouse_settings: { materialize_ttl_after_modify: 0 } })
   return statements
 }
