@@ -9,15 +9,19 @@
  * The store is a new directory under the system's temp dir (or --data-dir, which must be empty or
  * an earlier demo's): never the DATA_DIR of a real installation.
  */
+import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { loadConfig, onSignals } from '@watchfloor/pipeline'
 import { startServer } from '@watchfloor/api'
 import { generate } from './generate/index.js'
 
 const MARKER = '.watchfloor-demo'
+/** The standalone UI bundle the API serves at `/` (cli/dist -> repository root -> the plugin). */
+const UI_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../grafana/plugins/watchfloor-app/dist-standalone')
 const HOUR = 3_600_000
 
 interface DemoArgs {
@@ -69,6 +73,12 @@ export async function runDemo(argv: string[]): Promise<number> {
     return 2
   }
   const dataDir = demoDir(args.dataDir)
+  // the UI at / is a bundle `npm start` and `npm run build` make; a demo right after `npm ci` makes it here
+  if (!existsSync(path.join(UI_ROOT, 'index.html'))) {
+    process.stdout.write('Building the UI (once)...\n')
+    const built = spawnSync(process.execPath, ['.config/esbuild/standalone.mjs'], { cwd: path.dirname(UI_ROOT), stdio: ['ignore', 'ignore', 'inherit'] })
+    if (built.status !== 0) process.stderr.write('watchfloor demo: the UI could not be built (npm run build shows why); the API still runs\n')
+  }
   // the environment's store settings are ignored on purpose: the demo has its own embedded store
   const base = loadConfig()
   const config = loadConfig({
