@@ -9,40 +9,46 @@ import type { ComponentCounters } from '../../telemetry/counters.js'
 import type { StreamCorrelator } from '../../transforms/correlate/signals.js'
 import type { SavedGroup } from '../../transforms/detect/sigma/correlation.js'
 import type { Store } from './client.js'
+import { Periodic } from './periodic.js'
 import { chTime, rowJson } from './values.js'
 
 export class CorrelationWindows {
-  private timer: NodeJS.Timeout | undefined
-  private saving: Promise<void> = Promise.resolve()
+  private readonly periodic: Periodic
+  /** Groups a failed save could not write: saved with the next changes (a newer state of a group wins). */
+  private unsaved = new Map<string, SavedGroup>()
 
   constructor(
     private readonly store: Store,
     private readonly correlator: StreamCorrelator,
     private readonly opts: { flushMs: number; horizonMs: number },
     private readonly counters: ComponentCounters,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.save(), this.opts.flushMs)
-    this.timer.unref()
+  ) {
+    this.periodic = new Periodic(() => this.write(), opts.flushMs)
   }
 
-  /** Saves the groups changed since the last save (one at a time; a failed save is counted and retried with the next changes). */
+  start(): void {
+    this.periodic.start()
+  }
+
+  /** Saves the groups changed since the last save, and any a failed save left. */
   save(): Promise<void> {
-    this.saving = this.saving.then(async () => {
-      const changed = this.correlator.takeChanged()
-      if (changed.length === 0) return
-      const now = chTime(new Date().toISOString())
-      const body = changed.map((g) => rowJson({ group_key: g.key, updated_at: now, last_ts: chTime(new Date(g.lastTs).toISOString()), state: JSON.stringify(g) })).join('\n') + '\n'
-      try {
-        await this.store.insertJsonRows('correlation_windows', body, {})
-        this.counters.sent += changed.length
-      } catch {
-        this.counters.errors++
-        // the groups are still in memory: they are saved again at their next change
-      }
-    })
-    return this.saving
+    return this.periodic.now()
+  }
+
+  private async write(): Promise<void> {
+    for (const g of this.correlator.takeChanged()) this.unsaved.set(g.key, g)
+    if (this.unsaved.size === 0) return
+    const groups = [...this.unsaved.values()]
+    const now = chTime(new Date().toISOString())
+    const body = groups.map((g) => rowJson({ group_key: g.key, updated_at: now, last_ts: chTime(new Date(g.lastTs).toISOString()), state: JSON.stringify(g) })).join('\n') + '\n'
+    try {
+      await this.store.insertJsonRows('correlation_windows', body, {})
+      this.unsaved = new Map()
+      this.counters.sent += groups.length
+    } catch {
+      // nothing is lost: the groups stay in `unsaved` for the next run
+      this.counters.errors++
+    }
   }
 
   /** Takes back the groups saved within the horizon; returns how many. */
@@ -64,8 +70,7 @@ export class CorrelationWindows {
     return this.correlator.restore(saved)
   }
 
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    await this.save()
+  close(): Promise<void> {
+    return this.periodic.close()
   }
 }

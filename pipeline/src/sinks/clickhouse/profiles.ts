@@ -3,6 +3,7 @@ import { parseProfile, type EntityKind, type EntityProfile } from '@watchfloor/c
 import type { ComponentCounters } from '../../telemetry/counters.js'
 import type { ProfilePersistence, ProfileStore } from '../../transforms/profile/store.js'
 import type { Store } from './client.js'
+import { Periodic } from './periodic.js'
 import { chTime, nextVersion, rowJson, storedDocument } from './values.js'
 
 
@@ -62,34 +63,34 @@ export class ClickHouseProfiles implements ProfilePersistence {
  * the pipeline stops.
  */
 export class ProfileSink {
-  private timer: NodeJS.Timeout | undefined
-  private last: Promise<unknown> = Promise.resolve()
+  private readonly periodic: Periodic
 
   constructor(
     private readonly profiles: ProfileStore,
-    private readonly flushMs: number,
+    flushMs: number,
     private readonly counters: ComponentCounters,
-  ) {}
+  ) {
+    this.periodic = new Periodic(() => this.write(), flushMs)
+  }
 
   /** Starts the periodic flush; until the Bloom filter of stored keys is filled, every new entity is looked up. */
   start(): void {
-    this.last = this.profiles.init().catch(() => undefined)
-    this.timer = setInterval(() => void this.flush(), this.flushMs)
-    this.timer.unref()
+    this.periodic.start(this.profiles.init())
   }
 
-  flush(): Promise<unknown> {
-    this.last = this.last.then(() =>
-      this.profiles.flush().catch((err: unknown) => {
-        this.counters.drop('sink_write_failed')
-        return err
-      }),
-    )
-    return this.last
+  private async write(): Promise<void> {
+    try {
+      await this.profiles.flush()
+    } catch {
+      this.counters.drop('sink_write_failed')
+    }
   }
 
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    await this.flush()
+  flush(): Promise<void> {
+    return this.periodic.now()
+  }
+
+  close(): Promise<void> {
+    return this.periodic.close()
   }
 }
