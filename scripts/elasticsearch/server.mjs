@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, runIfMain } from '../lib/process.mjs'
+import { freePort, optionOf, runIfMain } from '../lib/process.mjs'
 
 export { freePort }
 
@@ -207,10 +207,7 @@ export function rssMiB(pid) {
 
 async function main() {
   const [cmd, ...args] = process.argv.slice(2)
-  const arg = (name) => {
-    const i = args.indexOf(name)
-    return i >= 0 ? args[i + 1] : undefined
-  }
+  const arg = (name) => optionOf(args, name)
   const port = Number(arg('--port') ?? process.env.ES_PORT ?? DEFAULT_PORT)
   const dir = path.resolve(arg('--dir') ?? path.join(ES_HOME, `run-${port}`))
   const pidFile = path.join(dir, 'es.pid')

@@ -18,7 +18,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, runIfMain, stopChild, terminateFromPidFile } from '../lib/process.mjs'
+import { freePort, optionOf, runIfMain, stopChild, terminateFromPidFile } from '../lib/process.mjs'
 
 export const KAFKA_VERSION = '4.1.0'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -144,10 +144,7 @@ export async function stopBroker(b, { graceMs = 20_000, removeData = true } = {}
 
 async function main() {
   const [cmd, ...args] = process.argv.slice(2)
-  const arg = (name) => {
-    const i = args.indexOf(name)
-    return i >= 0 ? args[i + 1] : undefined
-  }
+  const arg = (name) => optionOf(args, name)
   if (cmd === 'fetch') {
     process.stdout.write(`${fetchBroker()}\n`)
     return

@@ -16,6 +16,12 @@ export function freePort() {
   })
 }
 
+/** The value after `--name` in a script's arguments, or undefined. */
+export function optionOf(args, name) {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
+
 /** Runs `main` when the module at `moduleUrl` is the script node was started with (not when imported); a failure exits 1 with its stack. */
 export function runIfMain(moduleUrl, main) {
   if (!process.argv[1] || path.resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return

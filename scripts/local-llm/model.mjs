@@ -20,7 +20,7 @@ import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSy
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, runIfMain, stopChild, terminateFromPidFile } from '../lib/process.mjs'
+import { freePort, optionOf, runIfMain, stopChild, terminateFromPidFile } from '../lib/process.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const HOME = path.join(ROOT, '.tmp', 'local-llm')
@@ -143,10 +143,7 @@ export async function stopModelServer(s, { graceMs = 5000 } = {}) {
 
 async function main() {
   const [cmd, ...args] = process.argv.slice(2)
-  const arg = (name) => {
-    const i = args.indexOf(name)
-    return i >= 0 ? args[i + 1] : undefined
-  }
+  const arg = (name) => optionOf(args, name)
   if (cmd === 'fetch') {
     const { model, runtime } = await fetchModel()
     process.stdout.write(`${model}\n${runtime}\n`)
