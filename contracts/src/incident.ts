@@ -175,7 +175,7 @@ export const IncidentSchema = Type.Object({
   entities: Type.Array(Type.String()),
   alert_ids: Type.Array(Type.String()),
   alert_count: Type.Number(),
-  /** Repeats per fingerprint (rule and main entity): a repeated alert raises its counter. */
+  /** Repeats per fingerprint (rule and main entity): a repeated alert raises its counter. At most 200 fingerprints (the first seen); `alert_count` counts every alert. */
   fingerprints: Type.Record(
     Type.String(),
     Type.Object({ rule_id: Type.String(), count: Type.Number(), first_seen: Type.String(), last_seen: Type.String() }),

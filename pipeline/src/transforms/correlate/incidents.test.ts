@@ -42,6 +42,20 @@ const builder = (intel?: ThreatIntel, profiles?: ProfileStore) => {
 }
 
 describe('grouping', () => {
+  it('keeps an incident bounded when a scan from thousands of addresses joins it: 200 repeat counters, every alert still counted', () => {
+    const b = builder()
+    const alerts = Array.from({ length: 3000 }, (_, i) => alert({ t: i * 100, rule: 'scan', src: `203.0.${i >> 8}.${i & 255}`, dst: '10.0.0.8' }))
+    alerts.push(alert({ t: 400_000, rule: 'scan', src: '203.0.0.0', dst: '10.0.0.8' }))
+    const { incidents } = b.add(alerts)
+    expect(incidents).toHaveLength(1)
+    const inc = incidents[0]!
+    expect(inc.alert_count).toBe(3001)
+    expect(Object.keys(inc.fingerprints)).toHaveLength(200)
+    // the first address's counter still counts its repeat
+    expect(inc.fingerprints['scan|source_ip=203.0.0.0']!.count).toBe(2)
+    expect(JSON.stringify(inc).length).toBeLessThan(120_000)
+  })
+
   it('links a host and an account however their sources spell them (FQDN or short name, DOMAIN\\user, user@domain), and shows each as written', () => {
     const b = builder()
     const windows = alert({ t: 0, rule: 'svc', host: 'SRV-SQL-01.corp.example', user: 'CORP\\alice' })

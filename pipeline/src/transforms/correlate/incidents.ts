@@ -43,10 +43,14 @@ const ORDER: readonly EntityKind[] = ['source_ip', 'user', 'host', 'destination_
 const CAP_ALERTS = 200
 const CAP_LINKS = 100
 const CAP_ENTITIES = 200
+/** Repeat counters kept per incident: one per (rule, main entity), so a scan from thousands of addresses would otherwise grow every version of its incident without bound. */
+const CAP_FINGERPRINTS = 200
 
 interface Open {
   inc: Incident
   lastMs: number
+  /** Keys in `inc.fingerprints`. */
+  fingerprints: number
   alerts: Map<string, TriageAlert>
   ips: Map<string, number>
   /** What the triager sees, as of the last change (set until the verdict is given). */
@@ -239,7 +243,10 @@ export class IncidentBuilder {
       if (a.timestamp > f.last_seen) f.last_seen = a.timestamp
       if (a.timestamp < f.first_seen) f.first_seen = a.timestamp
     } else {
-      inc.fingerprints[fp] = { rule_id: a.rule.id, count: 1, first_seen: a.timestamp, last_seen: a.timestamp }
+      if (o.fingerprints < CAP_FINGERPRINTS) {
+        inc.fingerprints[fp] = { rule_id: a.rule.id, count: 1, first_seen: a.timestamp, last_seen: a.timestamp }
+        o.fingerprints++
+      }
       if (inc.links.length < CAP_LINKS) inc.links.push({ alert_id: a.id, rule: { id: a.rule.id, title: a.rule.title }, reason: 'shared_entity', entity: best.key, gap_ms: gap })
     }
     this.absorb(o, a, ms, keys)
@@ -269,7 +276,7 @@ export class IncidentBuilder {
       source_ips: {},
       version: 0,
     }
-    const o: Open = { inc, lastMs: ms, alerts: new Map(), ips: new Map(), evidence: new Map() }
+    const o: Open = { inc, lastMs: ms, fingerprints: 1, alerts: new Map(), ips: new Map(), evidence: new Map() }
     this.open.set(inc.id, o)
     this.absorb(o, a, ms, keys)
     return o
@@ -304,7 +311,7 @@ export class IncidentBuilder {
       const alerts = new Map<string, TriageAlert>()
       for (const [id, r] of Object.entries(inc.rules))
         alerts.set(id, { id: r.first_alert, rule: { id, title: r.title, level: r.level }, severity: r.severity, techniques: r.techniques, tactics: r.tactics, namedTactics: r.named_tactics, correlation: r.correlation, count: r.count })
-      const o: Open = { inc, lastMs: Date.parse(inc.last_seen), alerts, ips: new Map(Object.entries(inc.source_ips ?? {})), evidence: evidenceOf(inc) }
+      const o: Open = { inc, lastMs: Date.parse(inc.last_seen), fingerprints: Object.keys(inc.fingerprints).length, alerts, ips: new Map(Object.entries(inc.source_ips ?? {})), evidence: evidenceOf(inc) }
       this.open.set(inc.id, o)
       for (const k of inc.entities) this.index(k, inc.id)
       n++
@@ -374,7 +381,12 @@ export class IncidentBuilder {
       for (const k of s.entities) this.addEntity(inc, k)
       for (const [fp, f] of Object.entries(s.fingerprints)) {
         const mine = inc.fingerprints[fp]
-        if (mine === undefined) inc.fingerprints[fp] = { ...f }
+        if (mine === undefined) {
+          if (o.fingerprints < CAP_FINGERPRINTS) {
+            inc.fingerprints[fp] = { ...f }
+            o.fingerprints++
+          }
+        }
         else {
           mine.count += f.count
           if (f.first_seen < mine.first_seen) mine.first_seen = f.first_seen
