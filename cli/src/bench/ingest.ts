@@ -1,22 +1,27 @@
 /**
- * `watchfloor bench ingest`: end-to-end events/s (HTTP NDJSON -> workers: decode, normalize
- * -> disk buffer -> ClickHouse, timed until the last event is stored in ClickHouse) against the raw limit of the
- * engine on this machine, and the server's RSS while ingesting.
+ * `watchfloor bench ingest`: where the events/s and the CPU of an event go, from one run.
  *
- * The server runs as its own process (`watchfloor start`, embedded engine, fresh data dir);
- * this process only sends prebuilt bodies, so the client costs little CPU. Raw limits, measured
- * afterwards in this process on a fresh engine with the same batch size and concurrency:
- *   raw-bytes:  the same NDJSON bytes inserted straight into a table (JSONAsString)
- *   raw-rows:   the pipeline's own output rows for the same records inserted into `events`
+ * Each round (`--rounds`, default 3; the figures are medians) runs, on this machine:
+ *   end to end:     HTTP NDJSON into `watchfloor start` (its own process, embedded engine, fresh
+ *                   data dir, defaults), timed until the last event is stored;
+ *   pipeline only:  the same with SINK_TYPE=none: every stage runs, the rows are encoded and
+ *                   discarded, so the figure is the pipeline's own (no store);
+ *   store only:     the pipeline's output rows for the same records inserted straight into the
+ *                   `events` table of a fresh engine in this process, same batch size and concurrency.
+ * The server's CPU is read per thread from /proc (main thread, transform workers, Node's helper
+ * threads, the engine's threads) and split per stage by the server's own stage timers
+ * (`stages` in /api/stats). Then the latency at half the end-to-end rate: an event that opens an
+ * incident of its own is sent a few times a second among the load, and the time until its
+ * incident is listed by `GET /api/incidents` is taken (p50, p99).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createTransform, loadConfig, makeTask, migrate, openStore, workerSettings, type RowFormat } from '@watchfloor/pipeline'
+import { createTransform, loadConfig, makeTask, migrate, openStore, workerSettings } from '@watchfloor/pipeline'
 import { loadCorpus, type CorpusKind } from './corpus.js'
 import { fmt } from './util.js'
+import { cpuSample, cpuSplit, incidentWatcher, latencyFigures, markerEvent, median, mib, rssOf, sleep, stageLines, startServer, stats, us, type CpuSplit, type StageFigure } from './server.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -27,44 +32,104 @@ function arg(args: string[], name: string, dflt: number): number {
   return v
 }
 
-function rssOf(pid: number): number {
+interface ServerRun {
+  rate: number
+  ackRate: number
+  events: number
+  seconds: number
+  refused: number
+  cpu: CpuSplit
+  stages: Record<string, StageFigure>
+  peakRss: number
+}
+
+/** Sends `requests` bodies (`concurrency` at a time, 503s retried) to a fresh server; timed until the last event is stored. */
+async function serverRun(bodies: readonly string[], requests: number, concurrency: number, env: Readonly<Record<string, string>>): Promise<ServerRun> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-'))
+  const server = await startServer(dataDir, env)
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) * 1024 : 0
-  } catch {
-    return 0
+    let peakRss = 0
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200)
+    const workers = (await stats(server.url)).pipeline.gauges.worker_threads ?? 2
+    const before = cpuSample(server.pid)
+    let next = 0
+    let stored = 0
+    let refused = 0
+    const t0 = performance.now()
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < requests) {
+          const i = next++
+          for (;;) {
+            const res = await fetch(`${server.url}/api/ingest`, { method: 'POST', body: bodies[i % bodies.length]!, headers: { 'content-type': 'application/x-ndjson' } })
+            const text = await res.text()
+            if (res.status === 202) {
+              stored += Number(/"accepted":(\d+)/.exec(text)?.[1] ?? 0)
+              break
+            }
+            if (res.status === 503) {
+              refused++
+              await sleep(50)
+              continue
+            }
+            throw new Error(`ingest answered ${res.status}: ${text.slice(0, 300)}`)
+          }
+        }
+      }),
+    )
+    const ackSeconds = (performance.now() - t0) / 1000
+    // With the disk buffer on, acknowledged means in the buffer; the figure that counts is stored in ClickHouse.
+    while (((await stats(server.url)).pipeline.gauges.buffer_unflushed_rows ?? 0) > 0) await sleep(20)
+    const seconds = (performance.now() - t0) / 1000
+    const after = cpuSample(server.pid)
+    clearInterval(sampler)
+    peakRss = Math.max(peakRss, rssOf(server.pid))
+    const s = await stats(server.url)
+    return { rate: stored / seconds, ackRate: stored / ackSeconds, events: stored, seconds, refused, cpu: cpuSplit(server.pid, before, after, workers), stages: s.pipeline.stages, peakRss }
+  } finally {
+    await server.stop()
+    rmSync(dataDir, { recursive: true, force: true })
   }
 }
 
-const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`
-
-/** `watchfloor start` in its own process, configured as `start` is (the environment), plus `env`. */
-async function startServer(dataDir: string, env: Readonly<Record<string, string>>): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  // BENCH_SERVER_NODE_FLAGS: extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where the time goes
-  const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)
-  const child = spawn(process.execPath, [...flags, path.join(ROOT, 'cli/bin/watchfloor.js'), 'start'], {
-    // the bench sends without tokens (API_AUTH=actions); everything else is the defaults
-    env: { ...process.env, API_AUTH: 'actions', ...env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /running at (http:\/\/\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.on('exit', (c) => reject(new Error(`server exited with ${c}: ${out}`)))
-  })
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((r) => {
-        child.removeAllListeners('exit')
-        child.on('exit', () => r())
-        child.kill('SIGTERM')
-      }),
+/**
+ * p50 / p99 from an event to its incident listed by the API, with the server loaded at `rate`
+ * events/s for `seconds`: markers (each opening an incident of its own) go in their own small
+ * requests, 5 a second, among the load.
+ */
+async function latencyRun(bodies: readonly string[], batch: number, rate: number, seconds: number, env: Readonly<Record<string, string>>): Promise<{ p50: number; p99: number; seen: number; total: number; rate: number }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-lat-'))
+  const server = await startServer(dataDir, env)
+  try {
+    const watcher = incidentWatcher(server.url, new Date(Date.now() - 60_000).toISOString())
+    const sent = new Map<string, number>()
+    const post = (body: string) => fetch(`${server.url}/api/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } }).then((r) => r.text())
+    const start = performance.now()
+    let sentEvents = 0
+    let markers = 0
+    const inflight = new Set<Promise<unknown>>()
+    while (performance.now() - start < seconds * 1000) {
+      const elapsed = (performance.now() - start) / 1000
+      if (sentEvents + batch <= elapsed * rate && inflight.size < 8) {
+        const p = post(bodies[(sentEvents / batch) % bodies.length]!).finally(() => inflight.delete(p))
+        inflight.add(p)
+        sentEvents += batch
+      }
+      if (markers < elapsed * 5) {
+        const m = markerEvent(markers++)
+        sent.set(m.ip, performance.now())
+        void post(m.record + '\n')
+      }
+      await sleep(5)
+    }
+    await Promise.all(inflight)
+    const until = performance.now() + 10_000
+    while (watcher.seen.size < sent.size && performance.now() < until) await sleep(50)
+    await watcher.stop()
+    return { ...latencyFigures(sent, watcher.seen, performance.now()), rate: sentEvents / seconds }
+  } finally {
+    await server.stop()
+    rmSync(dataDir, { recursive: true, force: true })
   }
 }
 
@@ -72,6 +137,7 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
   const events = arg(args, 'events', 1_000_000)
   const batch = arg(args, 'batch', 5000)
   const concurrency = arg(args, 'concurrency', 4)
+  const rounds = arg(args, 'rounds', 3)
   const kindIdx = args.indexOf('--corpus')
   const kind = (kindIdx >= 0 ? args[kindIdx + 1] : 'mixed') as CorpusKind
   if (kind !== 'mixed' && kind !== 'compact') throw new Error('--corpus must be mixed or compact')
@@ -85,66 +151,11 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
   }
   const avgBytes = bodies.reduce((n, b) => n + b.length, 0) / bodies.length / batch
   const requests = Math.ceil(events / batch)
-  process.stdout.write(`corpus ${kind}: ${fmt(corpus.length)} distinct records (avg ${avgBytes.toFixed(0)} B), ${fmt(requests)} requests x ${fmt(batch)} records, ${concurrency} concurrent, ${os.availableParallelism()} cores\n`)
+  process.stdout.write(`corpus ${kind}: ${fmt(corpus.length)} distinct records (avg ${avgBytes.toFixed(0)} B), ${fmt(requests)} requests x ${fmt(batch)} records, ${concurrency} concurrent, ${os.availableParallelism()} cores, ${rounds} rounds\n`)
 
-  // 1. End to end through a real server process.
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-'))
-  const server = await startServer(dataDir, serverEnv)
-  let peakRss = 0
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200)
-  let next = 0
-  let stored = 0
-  let refused = 0
-  const t0 = performance.now()
-  let lastReport = t0
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < requests) {
-        const i = next++
-        for (;;) {
-          const res = await fetch(`${server.url}/api/ingest`, { method: 'POST', body: bodies[i % bodies.length]!, headers: { 'content-type': 'application/x-ndjson' } })
-          const text = await res.text()
-          if (res.status === 202) {
-            stored += Number(/"accepted":(\d+)/.exec(text)?.[1] ?? 0)
-            break
-          }
-          if (res.status === 503) {
-            refused++
-            await new Promise((r) => setTimeout(r, 50))
-            continue
-          }
-          throw new Error(`ingest answered ${res.status}: ${text.slice(0, 300)}`)
-        }
-        const now = performance.now()
-        if (now - lastReport > 5000 && process.stdout.isTTY) {
-          lastReport = now
-          process.stdout.write(`  ${fmt(stored)} stored, ${fmt(stored / ((now - t0) / 1000))} events/s, RSS ${mib(rssOf(server.pid))}\n`)
-        }
-      }
-    }),
-  )
-  const ackSeconds = (performance.now() - t0) / 1000
-  // Acknowledged means in the disk buffer; the figure that counts is stored in ClickHouse.
-  for (;;) {
-    const stats = (await (await fetch(`${server.url}/api/stats`)).json()) as { pipeline: { gauges: Record<string, number> } }
-    if ((stats.pipeline.gauges.buffer_unflushed_rows ?? 0) === 0) break
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  const seconds = (performance.now() - t0) / 1000
-  clearInterval(sampler)
-  peakRss = Math.max(peakRss, rssOf(server.pid))
-  await server.stop()
-  rmSync(dataDir, { recursive: true, force: true })
-  const e2e = stored / seconds
-
-  // 2. Raw limits on a fresh engine in this process, same batch size and concurrency.
+  // The store-only limit: the pipeline's own rows, built by the worker code in this thread with the server's settings (no rules: rows only).
   const rawDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-raw-'))
   const rawConfig = loadConfig({ env: {}, overrides: { dataDir: rawDir } })
-  const store = await openStore(rawConfig)
-  const client = store.client
-  await migrate(client)
-  await client.command({ query: 'CREATE TABLE raw_ndjson (line String) ENGINE = MergeTree ORDER BY tuple()' })
-  // the pipeline's own rows, built by the worker code in this thread with the server's settings (no rules: rows only)
   const transform = createTransform({ ...workerSettings(rawConfig), ruleDirs: [], profile: false })
   const tasks = makeTask(rawConfig)
   const rowBodies = bodies.map((b) => {
@@ -152,32 +163,63 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
     if (!r.ok) throw new Error(`bench corpus refused: ${r.code} ${r.reason}`)
     return r.rows
   })
-  const rawRun = async (table: string, payloads: (string | Uint8Array)[], format?: RowFormat) => {
-    let i = 0
-    const t = performance.now()
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, 2) }, async () => {
-        while (i < requests) {
-          const body = payloads[i++ % payloads.length]!
-          await store.insertJsonRows(table, body, {}, format)
-        }
-      }),
-    )
-    return (requests * batch) / ((performance.now() - t) / 1000)
+  const storeOnly = async (round: number): Promise<{ rows: number; bytes: number }> => {
+    const dir = path.join(rawDir, String(round))
+    const store = await openStore(loadConfig({ env: {}, overrides: { dataDir: dir } }))
+    try {
+      await migrate(store.client)
+      await store.client.command({ query: 'CREATE TABLE raw_ndjson (line String) ENGINE = MergeTree ORDER BY tuple()' })
+      const run = async (table: string, payloads: readonly (string | Uint8Array)[], format?: 'JSONAsString') => {
+        let i = 0
+        const t = performance.now()
+        await Promise.all(
+          Array.from({ length: Math.min(concurrency, 2) }, async () => {
+            while (i < requests) await store.insertJsonRows(table, payloads[i++ % payloads.length]!, {}, format)
+          }),
+        )
+        return (requests * batch) / ((performance.now() - t) / 1000)
+      }
+      return { rows: await run('events', rowBodies), bytes: await run('raw_ndjson', bodies, 'JSONAsString') }
+    } finally {
+      await store.close()
+    }
   }
-  const rawBytes = await rawRun('raw_ndjson', bodies, 'JSONAsString')
-  const rawRows = await rawRun('events', rowBodies)
-  await store.close()
+
+  const e2e: ServerRun[] = []
+  const none: ServerRun[] = []
+  const store: { rows: number; bytes: number }[] = []
+  for (let r = 0; r < rounds; r++) {
+    e2e.push(await serverRun(bodies, requests, concurrency, serverEnv))
+    none.push(await serverRun(bodies, requests, concurrency, { ...serverEnv, SINK_TYPE: 'none' }))
+    store.push(await storeOnly(r))
+    const [a, b, c] = [e2e[r]!, none[r]!, store[r]!]
+    process.stdout.write(`  round ${r + 1}: end to end ${fmt(a.rate)} events/s, pipeline only ${fmt(b.rate)} events/s, store only ${fmt(c.rows)} rows/s -> ${((a.rate / c.rows) * 100).toFixed(0)}%\n`)
+  }
   rmSync(rawDir, { recursive: true, force: true })
+  const mid = (runs: ServerRun[]) => runs.find((x) => x.rate === median(runs.map((y) => y.rate))) ?? runs[Math.floor(runs.length / 2)]!
+  const e = mid(e2e)
+  const n = mid(none)
+  const rowsLimit = median(store.map((x) => x.rows))
+  const bytesLimit = median(store.map((x) => x.bytes))
+  const ratio = median(e2e.map((x, i) => x.rate / store[i]!.rows))
+  const perEvent = (c: CpuSplit, events: number) => `${us(c.total, events)} = main thread ${us(c.main, events)} + workers ${us(c.workers, events)} + Node helper threads (GC) ${us(c.helpers, events)}${c.engine > c.total * 0.02 ? ` + engine ${us(c.engine, events)}` : ''}`
+
+  const lat = await latencyRun(bodies, batch, Math.max(1000, e.rate / 2), 20, serverEnv)
 
   process.stdout.write(
     [
       '',
-      `end to end (HTTP NDJSON -> decode -> normalize -> ClickHouse), until the last event is stored: ${fmt(e2e)} events/s  (${fmt(stored)} events in ${seconds.toFixed(1)} s, ${refused} retried 503s)`,
-      `  answered 202 (durable; with the disk buffer on, before reaching ClickHouse) at: ${fmt(stored / ackSeconds)} events/s`,
-      `raw limit, same NDJSON bytes straight into the engine (JSONAsString):             ${fmt(rawBytes)} events/s  -> end to end = ${((e2e / rawBytes) * 100).toFixed(0)}%`,
-      `raw limit, the pipeline's output rows straight into the events table:              ${fmt(rawRows)} events/s  -> end to end = ${((e2e / rawRows) * 100).toFixed(0)}%`,
-      `server peak RSS while ingesting: ${mib(peakRss)}`,
+      `end to end (HTTP NDJSON -> decode -> normalize -> detect -> profile -> correlate -> incidents -> ClickHouse), until the last event is stored: ${fmt(e.rate)} events/s  (median of ${rounds}; ${fmt(e.events)} events in ${e.seconds.toFixed(1)} s, ${e.refused} retried 503s)`,
+      `  answered 202 at: ${fmt(e.ackRate)} events/s`,
+      `pipeline only (SINK_TYPE=none: every stage, rows encoded and discarded): ${fmt(n.rate)} events/s`,
+      `raw limit, same NDJSON bytes straight into the engine (JSONAsString):             ${fmt(bytesLimit)} events/s  -> end to end = ${((e.rate / bytesLimit) * 100).toFixed(0)}%`,
+      `raw limit, the pipeline's output rows straight into the events table: ${fmt(rowsLimit)} events/s -> end to end = ${(ratio * 100).toFixed(0)}%  (median of the ${rounds} rounds' ratios)`,
+      '',
+      `pipeline CPU per event (pipeline-only run, server process from /proc): ${perEvent(n.cpu, n.events)}`,
+      ...stageLines(n.stages, n.cpu, n.events),
+      `end to end CPU per event (same split; the engine's threads are the store): ${perEvent(e.cpu, e.events)}${e.cpu.engine <= e.cpu.total * 0.02 ? ` + engine ${us(e.cpu.engine, e.events)}` : ''}`,
+      `server peak RSS while ingesting: ${mib(e.peakRss)} (pipeline only: ${mib(n.peakRss)})`,
+      `event -> incident visible in GET /api/incidents, at ${fmt(lat.rate)} events/s (half the end-to-end rate) for 20 s: p50 ${fmt(lat.p50)} ms, p99 ${fmt(lat.p99)} ms (${lat.seen} of ${lat.total} marker incidents seen)`,
       '',
     ].join('\n'),
   )

@@ -86,6 +86,7 @@ export const OPTIONS = [
   ['buffer.lingerMs', 'BUFFER_LINGER_MS', 'Longest wait before buffered rows are inserted into ClickHouse.'],
   ['buffer.segmentBytes', 'BUFFER_SEGMENT_BYTES', 'Size of one disk buffer segment file.'],
   ['buffer.fsync', 'BUFFER_FSYNC', 'fsync the disk buffer before acknowledging (survives power loss, not only process kill). Slower.'],
+  ['sink.type', 'SINK_TYPE', 'clickhouse: store the events, alerts, incidents and dead letters. none: encode the rows and discard them, acknowledging at once (measures the pipeline without the store, as `bench ingest` does; never in production).'],
   ['sink.maxBatchRows', 'SINK_MAX_BATCH_ROWS', 'Most rows in one ClickHouse insert; concurrent requests are grouped up to this.'],
   ['sink.maxBatchBytes', 'SINK_MAX_BATCH_BYTES', 'Most bytes of rows in one ClickHouse insert (bounds memory).'],
   ['sink.maxInflight', 'SINK_MAX_INFLIGHT', 'Concurrent ClickHouse inserts.'],
@@ -237,6 +238,7 @@ export const configSchema = z
       .prefault({}),
     sink: z
       .object({
+        type: z.enum(['clickhouse', 'none']).default('clickhouse'),
         maxBatchRows: int(1, 10_000_000).default(100_000),
         maxBatchBytes: bytes.default(32 * 1024 * 1024),
         maxInflight: int(1, 64).default(1),

@@ -40,11 +40,46 @@ export class ComponentCounters {
 
 export type GaugeFn = () => number
 
+/** Where a stage runs: a transform worker thread, or the main thread. */
+export type StageThread = 'worker' | 'main'
+
+/**
+ * Time spent per pipeline stage, per record: where the CPU of an event goes. Worker stages are
+ * timed record by record on one task in `WORKER_TIMING_EVERY` (the clock reads cost less than
+ * they measure), main-thread stages on every batch. Figures are thread time, which is CPU time
+ * while the thread is not waiting for a core.
+ */
+export class StageTimers {
+  private readonly stages = new Map<string, { thread: StageThread; ms: number; records: number }>()
+
+  add(thread: StageThread, stage: string, ms: number, records: number): void {
+    const key = `${thread}:${stage}`
+    const t = this.stages.get(key)
+    if (t === undefined) this.stages.set(key, { thread, ms, records })
+    else {
+      t.ms += ms
+      t.records += records
+    }
+  }
+
+  /** Per stage, in the order first seen: thread, seconds timed, records timed, microseconds per record. */
+  snapshot(): Record<string, { thread: StageThread; seconds: number; records: number; us_per_record: number }> {
+    const out: Record<string, { thread: StageThread; seconds: number; records: number; us_per_record: number }> = {}
+    for (const [key, t] of this.stages) out[key] = { thread: t.thread, seconds: Math.round(t.ms) / 1000, records: t.records, us_per_record: t.records > 0 ? Math.round((t.ms * 1000 * 100) / t.records) / 100 : 0 }
+    return out
+  }
+
+  entries(): Array<[string, { thread: StageThread; ms: number; records: number }]> {
+    return [...this.stages]
+  }
+}
+
 export class Telemetry {
   readonly components = new Map<string, ComponentCounters>()
   private readonly gauges = new Map<string, { help: string; fn: GaugeFn }>()
   private readonly labeled = new Map<string, { help: string; fn: () => Array<{ labels: Record<string, string>; value: number }> }>()
   readonly startedAt = Date.now()
+  readonly stages = new StageTimers()
 
   component(name: string, kind: ComponentKind): ComponentCounters {
     let c = this.components.get(name)
@@ -64,12 +99,12 @@ export class Telemetry {
     this.labeled.set(name, { help, fn })
   }
 
-  snapshot(): { uptime_seconds: number; components: Record<string, unknown>; gauges: Record<string, number> } {
+  snapshot(): { uptime_seconds: number; components: Record<string, unknown>; gauges: Record<string, number>; stages: ReturnType<StageTimers['snapshot']> } {
     const components: Record<string, unknown> = {}
     for (const [name, c] of this.components) components[name] = c.toJSON()
     const gauges: Record<string, number> = {}
     for (const [name, g] of this.gauges) gauges[name] = g.fn()
-    return { uptime_seconds: Math.round((Date.now() - this.startedAt) / 1000), components, gauges }
+    return { uptime_seconds: Math.round((Date.now() - this.startedAt) / 1000), components, gauges, stages: this.stages.snapshot() }
   }
 
   prometheus(): string {
@@ -93,6 +128,9 @@ export class Telemetry {
     for (const [name, g] of this.gauges) metric(`watchfloor_${name}`, g.help, 'gauge', [['', g.fn()]])
     for (const [name, g] of this.labeled)
       metric(`watchfloor_${name}`, g.help, 'gauge', g.fn().map((r) => [`{${Object.entries(r.labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`, r.value]))
+    const timed = this.stages.entries().map(([key, t]): [string, { thread: string; ms: number; records: number }] => [`{stage="${esc(key.slice(key.indexOf(':') + 1))}",thread="${t.thread}"}`, t])
+    metric('watchfloor_stage_seconds_total', 'Thread time spent in a pipeline stage on the records timed (worker stages: one task in several is timed).', 'counter', timed.map(([l, t]) => [l, t.ms / 1000]))
+    metric('watchfloor_stage_records_total', 'Records the stage timer covered.', 'counter', timed.map(([l, t]) => [l, t.records]))
     metric('watchfloor_uptime_seconds', 'Seconds since start.', 'gauge', [['', Math.round((Date.now() - this.startedAt) / 1000)]])
     return lines.join('\n') + '\n'
   }

@@ -64,7 +64,7 @@ export interface Topology {
 }
 
 export function buildTopology(config: Readonly<Config>, store: Store, telemetry = new Telemetry(), log: Log = SILENT): Topology {
-  const pool = createTransformPool(config)
+  const pool = createTransformPool(config, { timers: telemetry.stages })
   const stored = telemetry.component('clickhouse_documents', 'source')
   // similar-incident search: Elasticsearch when configured (refilled from ClickHouse after an outage), else in process
   const backfill = async function* (sinceIso: string) {
@@ -75,7 +75,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   // kNN when an embeddings model is configured (OPENAI_EMBEDDINGS_MODEL at the OpenAI-compatible endpoint)
   const embedder = Embedder.fromConfig(config)
   const index: IncidentIndex = embedder ? new VectorIndex(backend, embedder, telemetry.component('embeddings', 'transform')) : backend
-  const stages = new Stages(config, { persistence: new ClickHouseProfiles(store, stored), after: () => [new SearchStage(index)] })
+  const stages = new Stages(config, { persistence: new ClickHouseProfiles(store, stored), after: () => [new SearchStage(index)], timers: telemetry.stages })
   const storage = new Storage(config, store, telemetry)
   const pipeline = new Pipeline(config, telemetry, pool, stages, storage)
   const profileSink = stages.profiles ? new ProfileSink(stages.profiles, config.profile.flushMs, telemetry.component('clickhouse_profiles', 'sink')) : undefined
@@ -159,6 +159,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   return {
     services,
     async start() {
+      if (config.sink.type === 'none') log.warn({ sink: 'none' }, 'SINK_TYPE=none: events, alerts, incidents and dead letters are encoded and discarded, nothing is stored')
       const replayed = storage.open()
       profileSink?.start()
       await index.start()

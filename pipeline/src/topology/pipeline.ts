@@ -63,6 +63,7 @@ export class Pipeline implements SourceOutput {
   async ingest(req: IngestRequest): Promise<IngestOutcome> {
     if (this.closed) throw new WatchfloorError('PIPELINE_STOPPING')
     const ingested = new Date().toISOString()
+    const t0 = performance.now()
     const tasks = this.tasks.split({ framing: req.framing, text: req.body, ...(req.records ? { records: req.records } : {}), source: req.source, ingested })
     const estimate = tasks.reduce((n, t) => n + (t.lines ?? Math.max(1, Math.ceil(t.text.length / 512))), 0)
     const refuse = (detail: string) => {
@@ -72,6 +73,7 @@ export class Pipeline implements SourceOutput {
     if (this.storage.isFull) throw refuse(`${this.storage.backlogBytes} bytes acknowledged but not yet stored, limit ${this.config.buffer.maxBytes}`)
     if (this.pending > 0 && this.pending + estimate > this.config.pipeline.maxPendingRecords) throw refuse(`${this.pending} records in flight, limit ${this.config.pipeline.maxPendingRecords}`)
     this.pending += estimate
+    this.telemetry.stages.add('main', 'split', performance.now() - t0, estimate)
     try {
       return await this.run(req, tasks, ingested)
     } finally {
@@ -89,11 +91,17 @@ export class Pipeline implements SourceOutput {
       throw new WatchfloorError('WORKER_FAILED', (err as Error).message, { cause: err })
     }
     if (!res.ok) return res
+    const timers = this.telemetry.stages
+    if (res.timing) for (const [stage, ms] of Object.entries(res.timing.ms)) timers.add('worker', stage, ms, res.timing.records)
     await this.storage.write('events', { rows: res.rows, count: res.ids.length })
     const batch = this.stages.process(res)
     const created = new Date().toISOString()
-    if (batch.alerts.length > 0) await this.storage.write('alerts', alertRows(batch.alerts, created))
-    if (batch.incidents.length > 0) await this.storage.write('incidents', incidentRows(batch.incidents, created))
+    const t0 = performance.now()
+    const alerts = batch.alerts.length > 0 ? alertRows(batch.alerts, created) : undefined
+    const incidents = batch.incidents.length > 0 ? incidentRows(batch.incidents, created) : undefined
+    timers.add('main', 'alert and incident rows', performance.now() - t0, res.records)
+    if (alerts) await this.storage.write('alerts', alerts)
+    if (incidents) await this.storage.write('incidents', incidents)
     if (this.detecting) {
       this.detectCounters.received += res.ids.length
       this.detectCounters.sent += batch.alerts.length

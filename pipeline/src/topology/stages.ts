@@ -15,6 +15,7 @@ import type { ProfileDelta } from '../transforms/profile/delta.js'
 import { ProfileStage, RiskStage } from '../transforms/profile/stage.js'
 import { ProfileStore, type ProfilePersistence } from '../transforms/profile/store.js'
 import { stageBatch, type Stage, type StageBatch } from '../transforms/stage.js'
+import type { StageTimers } from '../telemetry/counters.js'
 import { HeuristicTriager } from '../transforms/triage/heuristic.js'
 import { ThreatIntel } from '../transforms/triage/intel.js'
 import { TriageStage } from '../transforms/triage/stage.js'
@@ -29,6 +30,8 @@ export interface StagesOptions {
   clock?: () => string
   /** Stages after triage (sinks that take every incident version, second opinions), built with the incident builder. */
   after?: (incidents: IncidentBuilder) => Stage[]
+  /** Where each stage's time per batch is added (the live pipeline's telemetry). */
+  timers?: StageTimers
 }
 
 export class Stages {
@@ -39,6 +42,7 @@ export class Stages {
   readonly triage: TriageStage
   /** In the order they run. */
   private readonly list: Stage[]
+  private readonly timers: StageTimers | undefined
 
   constructor(config: Pick<Config, 'profile' | 'incident' | 'detect'>, opts: StagesOptions = {}) {
     const correlations = loadCorrelations(ruleDirs(config))
@@ -55,6 +59,7 @@ export class Stages {
     if (this.profiles) list.push(new RiskStage(this.profiles))
     list.push(new IncidentStage(this.incidents), this.triage, ...(opts.after?.(this.incidents) ?? []))
     this.list = list
+    this.timers = opts.timers
   }
 
   /** The stages, in the order they run. */
@@ -68,9 +73,21 @@ export class Stages {
   }
 
   /** One worker result through every stage, in order. */
-  process(res: { profiles: readonly ProfileDelta[]; alerts: readonly TaskAlert[]; signals: readonly TaskSignal[] }): StageBatch {
+  process(res: { profiles: readonly ProfileDelta[]; alerts: readonly TaskAlert[]; signals: readonly TaskSignal[]; records?: number }): StageBatch {
     const batch = stageBatch(res)
-    for (const stage of this.list) stage.process(batch)
+    const timers = this.timers
+    if (timers === undefined) {
+      for (const stage of this.list) stage.process(batch)
+      return batch
+    }
+    const records = res.records ?? 0
+    let last = performance.now()
+    for (const stage of this.list) {
+      stage.process(batch)
+      const now = performance.now()
+      timers.add('main', stage.name, now - last, records)
+      last = now
+    }
     return batch
   }
 }

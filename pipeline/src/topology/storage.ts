@@ -24,7 +24,7 @@ export class Storage {
     telemetry: Telemetry,
   ) {
     const s = config.sink
-    const sink = (table: BufferTable) => new ClickHouseSink(store, telemetry.component(COMPONENT[table], 'sink'), { maxBatchRows: s.maxBatchRows, maxBatchBytes: s.maxBatchBytes, maxInflight: s.maxInflight, retries: s.retries, table })
+    const sink = (table: BufferTable) => new ClickHouseSink(store, telemetry.component(COMPONENT[table], 'sink'), { maxBatchRows: s.maxBatchRows, maxBatchBytes: s.maxBatchBytes, maxInflight: s.maxInflight, retries: s.retries, table, timers: telemetry.stages })
     this.sinks = { events: sink('events'), dead_letters: sink('dead_letters'), alerts: sink('alerts'), incidents: sink('incidents') }
     const b = config.buffer
     this.buffer = new DiskBuffer(
@@ -45,7 +45,7 @@ export class Storage {
 
   /** Makes rows durable: appended to the disk buffer, or (buffer disabled) inserted into ClickHouse. */
   async write(table: BufferTable, rows: EncodedRows): Promise<void> {
-    if (rows.count === 0) return
+    if (rows.count === 0 || this.config.sink.type === 'none') return
     if (this.config.buffer.enabled) this.buffer.append([{ table, rows: rows.rows, count: rows.count }])
     else await this.sinks[table].write(rows)
   }

@@ -48,6 +48,7 @@ export const TransformResultSchema = Type.Object({
       hosts: Type.Array(Type.String()),
     }),
   ),
+  timing: Type.Optional(Type.Object({ records: Type.Integer({ minimum: 0 }), ms: Counts })),
   ruleStats: Type.Optional(Type.Object({ rules: Type.Integer(), compiled: Type.Integer(), correlations: Type.Integer(), errors: Type.Array(Type.Object({ file: Type.String(), reason: Type.String() })) })),
 })
 

@@ -111,6 +111,8 @@ export interface TransformResult {
   /** Per-entity profile deltas of the task's events (only when the task asks for profiling). */
   profiles: ProfileDelta[]
   ruleStats?: RuleStats
+  /** On one task in several: thread time per worker stage (ms) over the task's records. */
+  timing?: { records: number; ms: Record<string, number> }
 }
 
 /** A failure of the whole task (e.g. a JSON body that does not parse). */

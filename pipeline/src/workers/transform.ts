@@ -30,19 +30,35 @@ const DEFAULTS: WorkerSettings = { maxRecordBytes: 1024 * 1024, maxDepth: 64, ma
 export function createTransform(settings: WorkerSettings): (task: TransformTask) => TransformResult | TransformFailure {
   let engine: SigmaEngine | undefined
   let compiled = false
+  let tasks = 0
   return (task) => {
     if (!compiled) {
       engine = settings.ruleDirs.length > 0 ? SigmaEngine.fromDirs(settings.ruleDirs) : undefined
       compiled = true
     }
-    return transform(task, settings, engine)
+    return transform(task, settings, engine, tasks++ % WORKER_TIMING_EVERY === 0 ? new StageClock() : undefined)
+  }
+}
+
+/** One task in this many is timed stage by stage (`TransformResult.timing`). */
+export const WORKER_TIMING_EVERY = 8
+
+/** Laps of one task, record by record: each lap's time goes to the stage that just ended. */
+class StageClock {
+  readonly ms: Record<string, number> = { frame: 0, decode: 0, detect: 0, profile: 0, rows: 0, encode: 0 }
+  private last = performance.now()
+
+  lap(stage: 'frame' | 'decode' | 'detect' | 'profile' | 'rows' | 'encode'): void {
+    const now = performance.now()
+    this.ms[stage]! += now - this.last
+    this.last = now
   }
 }
 
 export default createTransform((workerData as WorkerSettings | undefined) ?? DEFAULTS)
 
-function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaEngine | undefined): TransformResult | TransformFailure {
-  const out = new Collector(task, settings, engine)
+function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaEngine | undefined, clock: StageClock | undefined): TransformResult | TransformFailure {
+  const out = new Collector(task, settings, engine, clock)
   // host clock offsets from the whole task first, so record order within it does not matter
   learnClocksFromText(task.text)
   if (task.records) for (const r of task.records) learnClocksFromText(r.raw)
@@ -91,6 +107,10 @@ function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaE
     }
   }
   const result = out.result()
+  if (clock) {
+    clock.lap('encode')
+    result.timing = { records: result.records, ms: clock.ms }
+  }
   if (task.reportRules && engine) result.ruleStats = { rules: engine.stats.rules, compiled: engine.stats.compiled, correlations: engine.stats.correlations, errors: engine.stats.errors.map((e) => ({ file: e.file, reason: e.reason })) }
   return result
 }
@@ -114,6 +134,7 @@ class Collector {
     private readonly task: TransformTask,
     private readonly settings: WorkerSettings,
     private readonly engine?: SigmaEngine,
+    private readonly clock?: StageClock,
   ) {
     this.deltas = settings.profile ? new DeltaCollector() : undefined
   }
@@ -166,6 +187,7 @@ class Collector {
       for (const item of expanded) this.value(item, undefined, line)
       return
     }
+    this.clock?.lap('frame')
     this.decoded(decodeRecord(value, this.ctx()), raw, line, value)
   }
 
@@ -190,6 +212,7 @@ class Collector {
 
   private textLine(raw: string, line: number | undefined): void {
     if (this.tooLarge(raw, line)) return
+    this.clock?.lap('frame')
     this.decoded(decodeTextLine(raw, this.ctx()), raw, line, raw)
   }
 
@@ -205,15 +228,21 @@ class Collector {
       }
     }
     if (this.tooLarge(text, line)) return
+    this.clock?.lap('frame')
     this.decoded(decodeRecord(value, this.ctx()), text, line, value)
   }
 
   decoded(result: DecodeResult, raw: string, line?: number, value?: unknown): void {
+    const clock = this.clock
+    clock?.lap('decode')
     if (!result.ok) return this.reject(result.code, result.reason, raw, line)
     const ev = result.event
     if (this.engine && value !== undefined) this.detect(ev, detectionRecord(value))
+    clock?.lap('detect')
     this.deltas?.add(ev)
+    clock?.lap('profile')
     if (this.task.skipRows !== true) this.rows.push(eventRowJson(ev, raw))
+    clock?.lap('rows')
     this.ids.push(ev.event.id)
     const d = ev.watchfloor.decoder
     this.decoders[d] = (this.decoders[d] ?? 0) + 1
@@ -244,6 +273,9 @@ class Collector {
   }
 
   result(): TransformResult {
+    this.clock?.lap('encode')
+    const profiles = this.deltas?.result() ?? []
+    this.clock?.lap('profile')
     return {
       ok: true,
       records: this.index,
@@ -254,7 +286,7 @@ class Collector {
       statuses: this.statuses,
       alerts: this.alerts,
       signals: this.signals,
-      profiles: this.deltas?.result() ?? [],
+      profiles,
     }
   }
 }

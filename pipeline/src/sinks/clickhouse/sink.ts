@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import type { Store } from './client.js'
 import { WatchfloorError, toWatchfloorError } from '../../errors.js'
-import type { ComponentCounters } from '../../telemetry/counters.js'
+import type { ComponentCounters, StageTimers } from '../../telemetry/counters.js'
 
 /** Rows as JSONEachRow: one JSON object per line, each line ending in '\n' (text, or its UTF-8 bytes). */
 export interface RowBatch {
@@ -32,6 +32,8 @@ export interface ClickHouseSinkOptions {
   retries: number
   /** First backoff delay; doubles per attempt. */
   backoffMs?: number
+  /** Where the main thread's part of an insert (joining the bodies, the deduplication token) is timed. */
+  timers?: StageTimers
 }
 
 interface Pending {
@@ -101,8 +103,10 @@ export class ClickHouseSink implements Sink {
   }
 
   private async insert(group: Pending[], rows: number): Promise<void> {
+    const t0 = performance.now()
     const body = joinRows(group.map((p) => p.batch.rows))
     const token = createHash('sha256').update(body).digest('base64url')
+    this.opts.timers?.add('main', `sink ${this.opts.table}`, performance.now() - t0, rows)
     let lastErr: unknown
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, (this.opts.backoffMs ?? 100) * 2 ** (attempt - 1)))
