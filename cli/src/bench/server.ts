@@ -132,7 +132,11 @@ export function cpuSplit(pid: number, before: CpuSample, after: CpuSample, worke
 /** µs per event, as printed. */
 export const us = (ms: number, events: number) => `${((ms * 1000) / events).toFixed(1)} us`
 
-/** The per-stage lines: microseconds per record in each stage, as the server's own timers measured them. */
+/**
+ * The per-stage lines: each thread's CPU per event split by the server's own stage timers. The
+ * timers read thread time, which is more than CPU when the thread waited for a core (more busy
+ * threads than cores): the stages' shares are then scaled to the thread's CPU.
+ */
 export function stageLines(stages: Record<string, StageFigure>, split: CpuSplit, events: number): string[] {
   const lines: string[] = []
   for (const thread of ['worker', 'main'] as const) {
@@ -140,9 +144,11 @@ export function stageLines(stages: Record<string, StageFigure>, split: CpuSplit,
     if (own.length === 0) continue
     const sum = own.reduce((n, [, s]) => n + s.us_per_record, 0)
     const cpu = ((thread === 'worker' ? split.workers : split.main) * 1000) / events
-    lines.push(`  ${thread === 'worker' ? 'in a worker' : 'main thread'}: ${fmt(cpu)} us of CPU per event, of which timed stages ${sum.toFixed(1)} us:`)
-    lines.push('    ' + own.map(([k, s]) => `${k.slice(k.indexOf(':') + 1)} ${s.us_per_record.toFixed(2)}`).join(', '))
-    lines.push(`    untimed (${thread === 'worker' ? 'result transfer to the main thread, GC, task hand-over' : 'HTTP or Kafka, result transfer, GC, timers'}): ${Math.max(0, cpu - sum).toFixed(1)} us`)
+    const scale = sum > cpu ? cpu / sum : 1
+    const note = scale < 1 ? ` (thread time ${sum.toFixed(1)} us scaled to the CPU: the thread waited for a core)` : ''
+    lines.push(`  ${thread === 'worker' ? 'workers' : 'main thread'}: ${cpu.toFixed(1)} us of CPU per event${note}`)
+    lines.push('    ' + own.map(([k, s]) => `${k.slice(k.indexOf(':') + 1)} ${(s.us_per_record * scale).toFixed(1)}`).join(', '))
+    lines.push(`    untimed (${thread === 'worker' ? 'result transfer, task hand-over, GC outside the stages' : 'HTTP or Kafka, result transfer, GC outside the stages'}): ${Math.max(0, cpu - sum * scale).toFixed(1)} us`)
   }
   return lines
 }

@@ -1,6 +1,7 @@
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { describe, expect, it } from 'vitest'
-import { eventToRow } from './event-row.js'
+import { eventRowJson, eventToRow } from './event-row.js'
+import { rowJson } from './values.js'
 
 const COLUMNS = [
   'event_id', 'timestamp', 'ingested_at', 'source', 'decoder', 'decode_status', 'decode_notes', 'event_kind', 'event_category',
@@ -110,5 +111,26 @@ describe('rows with lone surrogates (a broken emoji, a hostile record)', () => {
     const { rowJson } = await import('./values.js')
     expect(rowJson({ a: 'x\ud800y', b: 'ok \ud83d\ude00', c: '\\ud800 is text', d: '\\\ud800' })).toBe('{"a":"x\\ufffdy","b":"ok 😀","c":"\\\\ud800 is text","d":"\\\\\\ufffd"}')
     expect(JSON.parse(rowJson({ a: '\udc00' })).a).toBe('\ufffd')
+  })
+})
+
+describe('eventRowJson, the row text the workers write', () => {
+  /** The definition: `eventToRow` serialised without its empty strings, zeros and empty arrays. */
+  const sparse = (ev: CanonicalEvent, raw: string) => {
+    const row = eventToRow(ev, raw) as Record<string, unknown>
+    const kept = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== '' && v !== 0 && !(Array.isArray(v) && v.length === 0)))
+    return rowJson(kept)
+  }
+  const cases: Array<[string, CanonicalEvent, string]> = [
+    ['minimal', minimal, '{"a":1}'],
+    ['no original', minimal, ''],
+    ['out-of-range numbers and mixed arrays', { ...minimal, source: { ip: '10.0.0.1', port: 70000 }, destination: { port: 0 }, process: { pid: 12.5 }, host: { ip: ['10.0.0.2', 7 as unknown as string] }, event: { ...minimal.event, severity: 255, category: [] } } as CanonicalEvent, 'x'],
+    ['text that needs escaping', { ...minimal, message: 'a\u0000"b"\\c\n🚀 \u2028', user: { name: 'CORP\\alice' } }, 'line "one"'],
+    ['a lone surrogate', { ...minimal, message: 'x\ud800y' }, 'raw \udc00'],
+    ['a bad timestamp', { ...minimal, '@timestamp': 'not a time' }, ''],
+  ]
+  it.each(cases)('%s: the same text as the sparse row', (_, ev, raw) => {
+    expect(eventRowJson(ev, raw)).toBe(sparse(ev, raw))
+    expect(() => JSON.parse(eventRowJson(ev, raw))).not.toThrow()
   })
 })

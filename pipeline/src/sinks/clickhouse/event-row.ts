@@ -138,20 +138,89 @@ export function eventToRow(event: CanonicalEvent, raw: string): EventRow {
   }
 }
 
+/** `,"key":"value"` when the value is a non-empty string, else nothing. */
+function str(key: string, v: string | undefined): string {
+  return typeof v === 'string' && v !== '' ? key + JSON.stringify(v) : ''
+}
+
+/** `,"key":n` when the value is a non-zero integer in [0, max], else nothing. */
+function num(key: string, v: number | undefined, max: number): string {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= max ? key + v : ''
+}
+
+/** `,"key":[...]` with the array's strings when there is at least one, else nothing. */
+function list(key: string, v: readonly string[] | undefined): string {
+  if (!Array.isArray(v) || v.length === 0) return ''
+  const xs = strings(v)
+  return xs.length === 0 ? '' : key + JSON.stringify(xs)
+}
+
 /**
  * The row as JSONEachRow with empty strings, zeros and empty arrays left out: the columns'
  * defaults are the same values, and a typical record fills a fraction of the ~50 columns, so this
- * halves the bytes the engine parses.
+ * halves the bytes the engine parses. Written straight from the event, in `eventToRow`'s column
+ * order (the same text as serialising that row without its empty values; a test holds them equal).
  */
-export function eventRowJson(ev: CanonicalEvent, original: string): string {
-  const row = eventToRow(ev, original) as Record<string, unknown>
-  let out = '{'
-  for (const key in row) {
-    const v = row[key]
-    if (v === '' || v === 0 || v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue
-    out += (out.length > 1 ? ',"' : '"') + key + '":' + JSON.stringify(v)
-  }
-  out += '}'
+export function eventRowJson(event: CanonicalEvent, original: string): string {
+  const e = event.event
+  const wf = event.watchfloor
+  const src = event.source
+  const dst = event.destination
+  const user = event.user
+  const proc = event.process
+  const parent = proc?.parent
+  const ingestedAt = toClickHouseDateTime(e.ingested) ?? EPOCH_TEXT
+  const out =
+    str(',"event_id":', e.id) +
+    str(',"timestamp":', toClickHouseDateTime(event['@timestamp']) ?? ingestedAt) +
+    str(',"ingested_at":', ingestedAt) +
+    str(',"source":', wf.source) +
+    str(',"decoder":', wf.decoder) +
+    str(',"decode_status":', wf.decode_status) +
+    list(',"decode_notes":', wf.decode_notes) +
+    str(',"event_kind":', e.kind) +
+    list(',"event_category":', e.category) +
+    list(',"event_type":', e.type) +
+    str(',"event_action":', e.action) +
+    str(',"event_code":', e.code) +
+    str(',"event_outcome":', e.outcome) +
+    str(',"event_dataset":', e.dataset) +
+    str(',"event_module":', e.module) +
+    str(',"event_provider":', e.provider) +
+    num(',"event_severity":', e.severity, 255) +
+    str(',"legacy_event_type":', wf.event_type) +
+    str(',"source_ip":', src?.ip) +
+    num(',"source_port":', src?.port, 65535) +
+    str(',"destination_ip":', dst?.ip) +
+    num(',"destination_port":', dst?.port, 65535) +
+    str(',"network_transport":', event.network?.transport) +
+    str(',"network_protocol":', event.network?.protocol) +
+    str(',"user_name":', user?.name) +
+    str(',"user_domain":', user?.domain) +
+    str(',"user_id":', user?.id) +
+    str(',"user_target_name":', user?.target?.name) +
+    str(',"host_name":', event.host?.name) +
+    list(',"host_ip":', event.host?.ip) +
+    num(',"process_pid":', proc?.pid, 0xffffffff) +
+    str(',"process_name":', proc?.name) +
+    str(',"process_executable":', proc?.executable) +
+    str(',"process_command_line":', proc?.command_line) +
+    str(',"process_parent_name":', parent?.name) +
+    str(',"process_parent_executable":', parent?.executable) +
+    str(',"process_parent_command_line":', parent?.command_line) +
+    str(',"rule_id":', event.rule?.id) +
+    str(',"rule_name":', event.rule?.name) +
+    str(',"rule_category":', event.rule?.category) +
+    str(',"url_original":', event.url?.original) +
+    str(',"file_path":', event.file?.path) +
+    str(',"registry_path":', event.registry?.path) +
+    str(',"cloud_provider":', event.cloud?.provider) +
+    str(',"cloud_region":', event.cloud?.region) +
+    str(',"cloud_account_id":', event.cloud?.account?.id) +
+    str(',"user_agent":', event.user_agent?.original) +
+    str(',"message":', event.message) +
+    str(',"original":', original)
+  const row = out === '' ? '{}' : '{' + out.slice(1) + '}'
   // a lone surrogate in log text would make ClickHouse refuse the whole insert (see rowJson)
-  return out.includes('\\ud') || out.includes('\\uD') ? rowJson(JSON.parse(out)) : out
+  return row.includes('\\ud') || row.includes('\\uD') ? rowJson(JSON.parse(row)) : row
 }

@@ -57,11 +57,13 @@ export function alertRow(
   createdIso: string,
   /** The alert's ATT&CK when the caller resolved it already. */
   attack: { techniques: string[]; tactics: string[] } = attackFromTags(a.tags),
+  /** Its id when the caller computed it already. */
+  id: string = alertId(a),
 ): Record<string, unknown> {
   const corr = a.correlation === undefined ? {} : { event_ids: a.eventIds ?? [], correlation_type: a.correlation.type, correlation_groups: a.correlation.groups, correlation_value: a.correlation.value }
   return {
     ...corr,
-    alert_id: alertId(a),
+    alert_id: id,
     timestamp: chTime(a.timestamp),
     created_at: chTime(createdIso),
     rule_id: a.rule.id,
@@ -80,7 +82,7 @@ export function alertRow(
 }
 
 export function alertRows(alerts: readonly AnalyzedAlert[], createdIso: string): EncodedRows {
-  return encode(alerts.map((a) => alertRow(a.alert, createdIso, a)))
+  return encode(alerts.map((a) => alertRow(a.alert, createdIso, a, a.id)))
 }
 
 /** Where a dead letter came from: the source, its request and the content type it declared. */

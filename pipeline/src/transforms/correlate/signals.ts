@@ -13,7 +13,7 @@ export type { CorrelationAlert }
 
 /** A rule match's signal as a task result carries it: where it came from (record, event, time, entities). */
 export function taskSignal(s: Signal, at: Pick<TaskSignal, 'index' | 'eventId' | 'timestamp' | 'entities'>): TaskSignal {
-  const t: TaskSignal = { ...at, corr: s.corr, steps: s.steps, key: s.key }
+  const t: TaskSignal = { index: at.index, eventId: at.eventId, timestamp: at.timestamp, entities: at.entities, corr: s.corr, steps: s.steps, key: s.key }
   if (s.value !== undefined) t.value = s.value
   return t
 }
@@ -66,8 +66,7 @@ export class StreamCorrelator {
     const joined: Array<{ alertId: string; eventId: string }> = []
     for (const s of signals) {
       const ts = Date.parse(s.timestamp)
-      const sig = { corr: s.corr, steps: s.steps, key: s.key, ...(s.value !== undefined ? { value: s.value } : {}) }
-      const r = this.correlator.observe({ signal: sig, ts: Number.isFinite(ts) ? ts : 0, eventId: s.eventId, extra: s.entities })
+      const r = this.correlator.observe({ signal: s, ts: Number.isFinite(ts) ? ts : 0, eventId: s.eventId, extra: s.entities })
       for (const f of r.fired) {
         if (this.silenced.has(f.rule.id) || (f.rule.name !== undefined && this.silenced.has(f.rule.name))) continue
         const a: CorrelationAlert = {

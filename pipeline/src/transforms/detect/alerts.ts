@@ -2,7 +2,7 @@
  * From a rule match to an alert: severity from the rule level, ATT&CK from the rule's tags, an id
  * that is the same for the same (event, rule) so re-delivered events do not double alerts.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { TaskAlert } from './types.js'
 import { resolveAttack } from './attack.js'
 
@@ -27,7 +27,7 @@ export function attackFromTags(tags: readonly string[]): { techniques: string[];
 
 /** A UUID-shaped id derived from a key (name-based, version 5 layout). */
 export function stableId(key: string): string {
-  const h = createHash('sha256').update(key).digest('hex')
+  const h = hash('sha256', key, 'hex')
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 

@@ -369,6 +369,13 @@ export class Correlator<E = unknown> {
   observe(o: Observation<E>): { fired: Fired<E>[]; joined: Joined[] } {
     const fired: Fired<E>[] = []
     const joined: Joined[] = []
+    // the common case, a signal of a correlation nothing chains on: no queue
+    if (!this.chained.has(o.signal.corr)) {
+      const c = this.byId.get(o.signal.corr)
+      const f = c === undefined ? undefined : this.step(c, o, joined)
+      if (f !== undefined) fired.push(f)
+      return { fired, joined }
+    }
     const queue: Observation<E>[] = [o]
     for (let q = queue.shift(); q !== undefined; q = queue.shift()) {
       const c = this.byId.get(q.signal.corr)
