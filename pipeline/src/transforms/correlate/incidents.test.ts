@@ -216,3 +216,16 @@ describe('incident times', () => {
   })
 })
 
+
+describe('topCounts', () => {
+  it('gives what a stable sort by count then the first k gives', async () => {
+    const { topCounts } = await import('./incidents.js')
+    let seed = 7
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    for (const size of [0, 3, 50, 51, 400]) {
+      const m = new Map<string, number>()
+      for (let i = 0; i < size; i++) m.set(`10.0.${i >> 8}.${i & 255}`, 1 + Math.floor(rnd() * 6))
+      expect(topCounts(m, 50)).toEqual([...m].sort((x, y) => y[1] - x[1]).slice(0, 50))
+    }
+  })
+})

@@ -120,6 +120,24 @@ export function linkKey(k: string): string {
   return k
 }
 
+/**
+ * The `k` largest counts, largest first, equal counts in insertion order: what a stable sort of
+ * every entry then `slice(0, k)` gives, without sorting thousands of addresses at each version.
+ */
+export function topCounts(counts: ReadonlyMap<string, number>, k: number): Array<[string, number]> {
+  if (counts.size <= k) return [...counts].sort((x, y) => y[1] - x[1])
+  // the k-th largest count: entries above it all go in, entries equal to it in insertion order
+  const values = [...counts.values()].sort((x, y) => y - x)
+  const cut = values[k - 1]!
+  const above: Array<[string, number]> = []
+  const at: Array<[string, number]> = []
+  for (const e of counts) {
+    if (e[1] > cut) above.push(e)
+    else if (e[1] === cut && at.length < k) at.push(e)
+  }
+  return above.sort((x, y) => y[1] - x[1]).concat(at).slice(0, k)
+}
+
 export class IncidentBuilder {
   private readonly open = new Map<string, Open>()
   /** Entity key -> ids of open incidents holding it. */
@@ -325,10 +343,13 @@ export class IncidentBuilder {
     inc.rules = Object.fromEntries(
       [...o.alerts].map(([id, a]) => [id, { title: a.rule.title, level: a.rule.level, severity: a.severity, techniques: [...a.techniques], tactics: [...a.tactics], named_tactics: [...a.namedTactics], correlation: a.correlation, count: a.count, first_alert: a.id }]),
     )
-    inc.source_ips = Object.fromEntries([...o.ips].sort((x, y) => y[1] - x[1]).slice(0, 50))
+    inc.source_ips = Object.fromEntries(topCounts(o.ips, 50))
     if (o.evidence.size > 0) inc.evidence = evidenceSummary(o.evidence)
     let ip: { address: string; internal: boolean; risk_score: number; lists: string[] } | null = null
-    const main = [...o.ips].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0]?.[0]
+    // the most frequent address; among equals the first in locale order
+    let main: string | undefined
+    let most = -Infinity
+    for (const [addr, n] of o.ips) if (n > most || (n === most && addr.localeCompare(main!) < 0)) [main, most] = [addr, n]
     if (main !== undefined)
       ip = { address: main, internal: this.profiles?.isInternal(main) ?? false, risk_score: this.profiles?.riskOf('source_ip', main) ?? 0, lists: this.intel?.lookup(main) ?? [] }
     let maxRisk = 0
