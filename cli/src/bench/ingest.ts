@@ -138,6 +138,8 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
   const batch = arg(args, 'batch', 5000)
   const concurrency = arg(args, 'concurrency', 4)
   const rounds = arg(args, 'rounds', 3)
+  // --pipeline-only: only the SINK_TYPE=none runs (a quick look at the pipeline's own CPU)
+  const pipelineOnly = args.includes('--pipeline-only')
   const kindIdx = args.indexOf('--corpus')
   const kind = (kindIdx >= 0 ? args[kindIdx + 1] : 'mixed') as CorpusKind
   if (kind !== 'mixed' && kind !== 'compact') throw new Error('--corpus must be mixed or compact')
@@ -188,6 +190,22 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
   const e2e: ServerRun[] = []
   const none: ServerRun[] = []
   const store: { rows: number; bytes: number }[] = []
+  if (pipelineOnly) {
+    for (let r = 0; r < rounds; r++) none.push(await serverRun(bodies, requests, concurrency, { ...serverEnv, SINK_TYPE: 'none' }))
+    const n = none.find((x) => x.rate === median(none.map((y) => y.rate))) ?? none[0]!
+    const c = n.cpu
+    process.stdout.write(
+      [
+        `pipeline only (SINK_TYPE=none: every stage, rows encoded and discarded): ${fmt(n.rate)} events/s (median of ${rounds}: ${none.map((x) => fmt(x.rate)).join(', ')})`,
+        `pipeline CPU per event (server process from /proc): ${us(c.total, n.events)} = main thread ${us(c.main, n.events)} + workers ${us(c.workers, n.events)} + Node helper threads (GC) ${us(c.helpers, n.events)}`,
+        ...stageLines(n.stages, c, n.events),
+        `server peak RSS: ${mib(n.peakRss)}`,
+        '',
+      ].join('\n'),
+    )
+    rmSync(rawDir, { recursive: true, force: true })
+    return 0
+  }
   for (let r = 0; r < rounds; r++) {
     e2e.push(await serverRun(bodies, requests, concurrency, serverEnv))
     none.push(await serverRun(bodies, requests, concurrency, { ...serverEnv, SINK_TYPE: 'none' }))

@@ -158,7 +158,7 @@ export const configSchema = z
         workers: int(1, 256).default(Math.max(1, os.availableParallelism())),
         batchRecords: int(1, 100_000).default(2000),
         maxPendingRecords: int(1000, 100_000_000).default(100_000),
-        workerYoungGenerationMb: int(8, 4096).default(192),
+        workerYoungGenerationMb: int(8, 4096).default(48),
       })
       .strict()
       .prefault({}),
