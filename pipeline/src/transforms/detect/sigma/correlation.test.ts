@@ -328,4 +328,24 @@ level: high
     expect(c.groupCount).toBe(1000)
     expect(c.evicted).toBe(4000)
   })
+
+  it('evicts the least recently touched window first, and saves each changed window once', () => {
+    const c = new Correlator([compileCorrelation({ id: 'c', title: 'c', correlation: { type: 'event_count', rules: ['r'], 'group-by': ['h'], timespan: '1h', condition: { gte: 3 } } })], { maxGroups: 3 })
+    const see = (h: string, i: number) => c.observe({ signal: { corr: 'c', steps: [0], key: [h] }, ts: i, eventId: `e${i}`, extra: undefined })
+    see('a', 1)
+    see('b', 2)
+    see('c', 3)
+    see('a', 4) // a is the most recent now; b the least
+    see('d', 5) // evicts b
+    expect(c.evicted).toBe(1)
+    // a kept its two events: a third fires it
+    expect(see('a', 6).fired).toHaveLength(1)
+    // b starts over: two more do not fire it
+    see('b', 7)
+    expect(see('b', 8).fired).toHaveLength(0)
+    // the new b pushed out c (untouched since it came); the saved windows are those still held, each once
+    expect(c.evicted).toBe(2)
+    expect(c.takeChanged().map((g) => g.key.split('\u0000')[1])).toEqual(['a', 'b', 'd'])
+    expect(c.takeChanged()).toEqual([])
+  })
 })

@@ -259,6 +259,11 @@ interface Item {
 }
 
 interface GroupState {
+  /** The correlator's clock when the group was last touched, and when it was (re)inserted into the map. */
+  touched: number
+  inserted: number
+  /** Changed since the last `takeChanged` (its key is in `changed`). */
+  dirty: boolean
   items: Item[]
   /** temporal_ordered: per step, the chain that completed it (start time, events). */
   chain?: Array<{ start: number; last: number; ids: string[] } | undefined>
@@ -286,8 +291,10 @@ export interface SavedGroup {
 
 export class Correlator<E = unknown> {
   private readonly byId = new Map<string, CorrelationRule>()
-  /** Groups changed since the last `takeChanged`. */
-  private readonly changed = new Set<string>()
+  /** Keys of the groups changed since the last `takeChanged`, each once (the group's `dirty` flag). */
+  private changed: string[] = []
+  /** Ticks on every touch; orders touches for eviction. */
+  private clock = 0
   /** Correlations that reference another correlation (chaining), by the referenced id/name. */
   private readonly chained = new Map<string, CorrelationRule[]>()
   private readonly groups = new Map<string, GroupState>()
@@ -322,14 +329,16 @@ export class Correlator<E = unknown> {
   /** The groups changed since the last call, as plain data (their windows, mute and chain state). */
   takeChanged(): SavedGroup[] {
     const out: SavedGroup[] = []
-    for (const key of this.changed) {
+    const keys = this.changed
+    this.changed = []
+    for (const key of keys) {
       const g = this.groups.get(key)
-      if (g === undefined) continue
+      if (g === undefined || !g.dirty) continue
+      g.dirty = false
       const saved: SavedGroup = { key, items: g.items.map((it) => ({ ...it, ids: [...it.ids] })), mutedUntil: Number.isFinite(g.mutedUntil) ? g.mutedUntil : null, mutedKey: g.mutedKey, lastTs: g.lastTs }
       if (g.chain) saved.chain = g.chain.map((c) => (c === undefined ? null : { ...c, ids: [...c.ids] }))
       out.push(saved)
     }
-    this.changed.clear()
     return out
   }
 
@@ -343,11 +352,9 @@ export class Correlator<E = unknown> {
       const chain = s.chain?.map((c) => c ?? undefined)
       const have = this.groups.get(s.key)
       if (have === undefined) {
-        const g: GroupState = { items: s.items.map((it) => ({ ...it })), mutedUntil: s.mutedUntil ?? -Infinity, mutedKey: s.mutedKey, lastTs: s.lastTs }
+        const g: GroupState = { touched: ++this.clock, inserted: this.clock, dirty: false, items: s.items.map((it) => ({ ...it })), mutedUntil: s.mutedUntil ?? -Infinity, mutedKey: s.mutedKey, lastTs: s.lastTs }
         if (chain) g.chain = chain
-        this.state(s.key, s.lastTs)
-        this.groups.set(s.key, g)
-        this.changed.delete(s.key)
+        this.insert(s.key, g)
         n++
         continue
       }
@@ -404,21 +411,36 @@ export class Correlator<E = unknown> {
     return s
   }
 
+  /**
+   * The group's state, created when new; marks it touched and changed. Touching is a field write:
+   * the map keeps insertion order and eviction gives a group touched since its insertion a second
+   * chance (moved to the end), which evicts the least recently touched group without re-inserting
+   * on every signal.
+   */
   private state(gk: string, ts: number): GroupState {
     let s = this.groups.get(gk)
-    if (s !== undefined) {
-      this.groups.delete(gk) // re-insert: Map order is least recently touched first
-    } else {
-      s = { items: [], mutedUntil: -Infinity, mutedKey: '', lastTs: ts }
-      while (this.groups.size >= this.maxGroups) {
-        const oldest = this.groups.keys().next().value as string
-        this.groups.delete(oldest)
-        this.evicted++
-      }
+    if (s === undefined) {
+      s = { touched: ++this.clock, inserted: this.clock, dirty: false, items: [], mutedUntil: -Infinity, mutedKey: '', lastTs: ts }
+      this.insert(gk, s)
+    } else s.touched = ++this.clock
+    if (!s.dirty) {
+      s.dirty = true
+      this.changed.push(gk)
+    }
+    return s
+  }
+
+  private insert(gk: string, s: GroupState): void {
+    while (this.groups.size >= this.maxGroups) {
+      const [oldest, g] = this.groups.entries().next().value as [string, GroupState]
+      this.groups.delete(oldest)
+      if (g.touched > g.inserted) {
+        g.inserted = ++this.clock
+        g.touched = g.inserted
+        this.groups.set(oldest, g)
+      } else this.evicted++
     }
     this.groups.set(gk, s)
-    this.changed.add(gk)
-    return s
   }
 
   private step(c: CorrelationRule, o: Observation<E>, joined: Joined[]): Fired<E> | undefined {
