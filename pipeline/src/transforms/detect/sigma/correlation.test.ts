@@ -161,6 +161,18 @@ level: high
     expect(fired[0]!.correlation.value).toBe(3)
     expect(fired[0]!.eventIds).toEqual(['e1', 'e2', 'e3', 'e4', 'e5'])
   })
+
+  it('forgets the values that left the window, however often they were seen', () => {
+    // bob three times and carol early; 12 minutes later only dave is new: bob and carol left the 10-minute window
+    const early = ['bob', 'bob', 'carol', 'bob'].map((u, i) => ({ rec: logon(false, at(0, i), u), ts: at(0, i) }))
+    const late = ['dave', 'erin'].map((u, i) => ({ rec: logon(false, at(12, i), u), ts: at(12, i) }))
+    expect(run(SPRAY, [...early, ...late]).fired).toHaveLength(0)
+    // a third distinct user within the window fires, counting only the users still in it
+    const more = ['frank'].map((u, i) => ({ rec: logon(false, at(13, i), u), ts: at(13, i) }))
+    const { fired } = run(SPRAY, [...early, ...late, ...more])
+    expect(fired).toHaveLength(1)
+    expect(fired[0]!.correlation.value).toBe(3)
+  })
 })
 
 describe('value_sum', () => {

@@ -265,6 +265,8 @@ interface GroupState {
   /** Changed since the last `takeChanged` (its key is in `changed`). */
   dirty: boolean
   items: Item[]
+  /** value_count: how many items hold each value (built from `items` when missing). */
+  values?: Map<string | number | undefined, number>
   /** temporal_ordered: per step, the chain that completed it (start time, events). */
   chain?: Array<{ start: number; last: number; ids: string[] } | undefined>
   mutedUntil: number
@@ -361,6 +363,7 @@ export class Correlator<E = unknown> {
       const seen = new Set(have.items.map((it) => `${it.ts}\u0000${it.ids.join(',')}`))
       for (const it of s.items) if (!seen.has(`${it.ts}\u0000${it.ids.join(',')}`)) have.items.push({ ...it })
       have.items.sort((a, b) => a.ts - b.ts)
+      delete have.values
       if ((s.mutedUntil ?? -Infinity) > have.mutedUntil) {
         have.mutedUntil = s.mutedUntil ?? -Infinity
         have.mutedKey = s.mutedKey
@@ -454,7 +457,18 @@ export class Correlator<E = unknown> {
     }
     const horizon = s.lastTs - c.timespanMs
     // Drop what fell out of the window (items are kept in arrival order, mostly time order).
-    if (s.items.length > 0 && s.items[0]!.ts < horizon) s.items = s.items.filter((it) => it.ts >= horizon)
+    if (s.items.length > 0 && s.items[0]!.ts < horizon) {
+      const kept: Item[] = []
+      for (const it of s.items) {
+        if (it.ts >= horizon) kept.push(it)
+        else if (s.values !== undefined) {
+          const n = s.values.get(it.value)! - 1
+          if (n === 0) s.values.delete(it.value)
+          else s.values.set(it.value, n)
+        }
+      }
+      s.items = kept
+    }
     if (ts < horizon) return undefined // too late for any window still open
     let value: number
     let ids: string[]
@@ -499,7 +513,13 @@ export class Correlator<E = unknown> {
         }
         value = seen.size
       } else if (c.type === 'event_count') value = s.items.length
-      else if (c.type === 'value_count') value = new Set(s.items.map((it) => it.value)).size
+      else if (c.type === 'value_count') {
+        if (s.values === undefined) {
+          s.values = new Map()
+          for (const it of s.items) s.values.set(it.value, (s.values.get(it.value) ?? 0) + 1)
+        } else s.values.set(item.value, (s.values.get(item.value) ?? 0) + 1)
+        value = s.values.size
+      }
       else value = s.items.reduce((a, it) => a + (typeof it.value === 'number' ? it.value : 0), 0)
       if (!conditionHolds(c.condition, value)) return undefined
       ids = s.items.flatMap((it) => it.ids).slice(-this.maxEvents)
@@ -508,6 +528,7 @@ export class Correlator<E = unknown> {
     if (!conditionHolds(c.condition, value)) return undefined
     const fireKey = `${signal.corr}\u0000${signal.key.join('\u0000')}\u0000${ids[0] ?? ''}`
     s.items = []
+    s.values?.clear()
     if (s.chain) s.chain = new Array(c.rules.length).fill(undefined)
     s.mutedUntil = ts + c.timespanMs
     s.mutedKey = fireKey
