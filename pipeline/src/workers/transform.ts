@@ -117,9 +117,39 @@ function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaE
 
 const EMPTY = new Uint8Array(0)
 
+/**
+ * The task's JSONEachRow lines as UTF-8, written into one growing buffer as they are made (no
+ * array of row strings, no join, no second encoding pass). A lone surrogate, were one left,
+ * would be written as U+FFFD, as `rowJson` writes it.
+ */
+class RowWriter {
+  private buf: Buffer | undefined
+  private off = 0
+
+  line(row: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit, plus the newline
+    const need = this.off + row.length * 3 + 1
+    if (this.buf === undefined || need > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(need, (this.buf?.length ?? 256 * 1024) * 2))
+      this.buf?.copy(next, 0, 0, this.off)
+      this.buf = next
+    }
+    this.off += this.buf.write(row, this.off, 'utf8')
+    this.buf[this.off++] = 0x0a
+  }
+
+  /** The lines written, in a buffer of their own size (what is cloned to the main thread). */
+  bytes(): Uint8Array {
+    if (this.buf === undefined || this.off === 0) return EMPTY
+    const out = Buffer.allocUnsafeSlow(this.off)
+    this.buf.copy(out, 0, 0, this.off)
+    return out
+  }
+}
+
 class Collector {
   private index = 0
-  private rows: string[] = []
+  private readonly rows = new RowWriter()
   private ids: string[] = []
   private errors: TaskRecordError[] = []
   private decoders: Record<string, number> = {}
@@ -241,7 +271,7 @@ class Collector {
     clock?.lap('detect')
     this.deltas?.add(ev)
     clock?.lap('profile')
-    if (this.task.skipRows !== true) this.rows.push(eventRowJson(ev, raw))
+    if (this.task.skipRows !== true) this.rows.line(eventRowJson(ev, raw))
     clock?.lap('rows')
     this.ids.push(ev.event.id)
     const d = ev.watchfloor.decoder
@@ -279,7 +309,7 @@ class Collector {
     return {
       ok: true,
       records: this.index,
-      rows: this.rows.length > 0 ? Buffer.from(this.rows.join('\n') + '\n') : EMPTY,
+      rows: this.rows.bytes(),
       ids: this.ids,
       errors: this.errors,
       decoders: this.decoders,
