@@ -18,10 +18,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createTransform, loadConfig, makeTask, migrate, openStore, workerSettings } from '@watchfloor/pipeline'
+import { createTransform, loadConfig, makeTask, workerSettings } from '@watchfloor/pipeline'
 import { loadCorpus, type CorpusKind } from './corpus.js'
 import { fmt } from './util.js'
-import { cpuSample, cpuSplit, incidentWatcher, latencyFigures, markerEvent, median, mib, rssOf, sleep, stageLines, startServer, stats, us, type CpuSplit, type StageFigure } from './server.js'
+import { cpuSample, cpuSplit, storeOnlyLimit, incidentWatcher, latencyFigures, markerEvent, median, mib, rssOf, sleep, stageLines, startServer, stats, us, type CpuSplit, type StageFigure } from './server.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -165,27 +165,7 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
     if (!r.ok) throw new Error(`bench corpus refused: ${r.code} ${r.reason}`)
     return r.rows
   })
-  const storeOnly = async (round: number): Promise<{ rows: number; bytes: number }> => {
-    const dir = path.join(rawDir, String(round))
-    const store = await openStore(loadConfig({ env: {}, overrides: { dataDir: dir } }))
-    try {
-      await migrate(store.client)
-      await store.client.command({ query: 'CREATE TABLE raw_ndjson (line String) ENGINE = MergeTree ORDER BY tuple()' })
-      const run = async (table: string, payloads: readonly (string | Uint8Array)[], format?: 'JSONAsString') => {
-        let i = 0
-        const t = performance.now()
-        await Promise.all(
-          Array.from({ length: Math.min(concurrency, 2) }, async () => {
-            while (i < requests) await store.insertJsonRows(table, payloads[i++ % payloads.length]!, {}, format)
-          }),
-        )
-        return (requests * batch) / ((performance.now() - t) / 1000)
-      }
-      return { rows: await run('events', rowBodies), bytes: await run('raw_ndjson', bodies, 'JSONAsString') }
-    } finally {
-      await store.close()
-    }
-  }
+  const storeOnly = (round: number) => storeOnlyLimit(path.join(rawDir, String(round)), rowBodies, bodies, requests * batch, batch, concurrency)
 
   const e2e: ServerRun[] = []
   const none: ServerRun[] = []

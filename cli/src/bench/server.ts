@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { loadConfig, migrate, openStore } from '@watchfloor/pipeline'
 import { fmt } from './util.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -211,4 +212,32 @@ export function latencyFigures(sent: ReadonlyMap<string, number>, seen: Readonly
   const lat = [...sent].map(([ip, t]) => (seen.get(ip) ?? waitedUntil) - t).sort((a, b) => a - b)
   const q = (x: number) => lat[Math.min(lat.length - 1, Math.floor(x * lat.length))] ?? NaN
   return { p50: q(0.5), p99: q(0.99), seen: [...sent.keys()].filter((ip) => seen.has(ip)).length, total: sent.size }
+}
+
+/**
+ * The store's own limit on this machine: the pipeline's output rows (`rows`, one body per
+ * request) inserted straight into the `events` table of a fresh engine in this process, and the
+ * raw records (`raw`) into a one-column table (JSONAsString), `events` rows in all, batches of
+ * `batch`, `concurrency` inserts at a time (at most 2: the engine parses with every core).
+ */
+export async function storeOnlyLimit(dir: string, rows: readonly Uint8Array[], raw: readonly string[], events: number, batch: number, concurrency: number): Promise<{ rows: number; bytes: number }> {
+  const store = await openStore(loadConfig({ env: {}, overrides: { dataDir: dir } }))
+  try {
+    await migrate(store.client)
+    await store.client.command({ query: 'CREATE TABLE raw_ndjson (line String) ENGINE = MergeTree ORDER BY tuple()' })
+    const requests = Math.ceil(events / batch)
+    const run = async (table: string, payloads: readonly (string | Uint8Array)[], format?: 'JSONAsString') => {
+      let i = 0
+      const t = performance.now()
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, 2) }, async () => {
+          while (i < requests) await store.insertJsonRows(table, payloads[i++ % payloads.length]!, {}, format)
+        }),
+      )
+      return (requests * batch) / ((performance.now() - t) / 1000)
+    }
+    return { rows: await run('events', rows), bytes: await run('raw_ndjson', raw, 'JSONAsString') }
+  } finally {
+    await store.close()
+  }
 }

@@ -155,6 +155,15 @@ describe('bounded memory and reload', () => {
     expect(db.loads).toBe(loads)
   })
 
+  it('evicts the profile least recently seen, not the oldest', async () => {
+    const s = new ProfileStore({ ...opts, maxInMemory: 3 })
+    for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.1', '198.51.100.4']) storeOf([ev({ src: ip, type: 'x' })], 1, s)
+    expect(s.size).toBe(3)
+    expect(await s.get('source_ip', '198.51.100.2')).toBeUndefined()
+    expect((await s.get('source_ip', '198.51.100.1'))!.events).toBe(2)
+    expect((await s.get('source_ip', '198.51.100.3'))!.events).toBe(1)
+  })
+
   it('keeps updates made before the persisted profile was loaded (restart)', async () => {
     const db = new MapPersistence()
     const before = new ProfileStore(opts, db)

@@ -55,6 +55,9 @@ interface Profile {
   dirty: boolean
   /** Persisted state merged (or known not to exist). */
   loaded: boolean
+  /** The store's clock at the last touch and at the (re)insertion into memory: eviction order. */
+  touched: number
+  inserted: number
 }
 
 export interface AlertForProfile {
@@ -143,6 +146,7 @@ export class ProfileStore {
   /** The latest event time seen (ms): only a fallback for an alert without a usable time (risk decays per entity, on its own timeline). */
   watermark = 0
   evictions = 0
+  private clock = 0
   private readonly persisted = new KeyFilter()
   /** The filter holds every persisted key (until then, every new entity is looked up). */
   private filterReady = false
@@ -166,8 +170,8 @@ export class ProfileStore {
     const k = key(kind, entity)
     let p = this.mem.get(k)
     if (p !== undefined) {
-      this.mem.delete(k)
-      this.mem.set(k, p)
+      // a field write, not a Map delete+set per event: eviction gives it its second chance
+      p.touched = ++this.clock
       return p
     }
     p = this.evicted.get(k)
@@ -175,13 +179,20 @@ export class ProfileStore {
     else {
       const known = this.persistence !== undefined && (!this.filterReady || this.persisted.has(k))
       const t = Date.parse(ts)
-      p = { kind, entity, first: t, last: t, events: 0, types: {}, severities: {}, alerts: undefined, techniques: undefined, tactics: undefined, ports: undefined, users: undefined, hosts: undefined, risk: 0, riskAt: 0, dirty: false, loaded: !known }
+      p = { kind, entity, first: t, last: t, events: 0, types: {}, severities: {}, alerts: undefined, techniques: undefined, tactics: undefined, ports: undefined, users: undefined, hosts: undefined, risk: 0, riskAt: 0, dirty: false, loaded: !known, touched: 0, inserted: 0 }
       if (!p.loaded) this.toLoad.set(k, p)
     }
+    p.touched = p.inserted = ++this.clock
     this.mem.set(k, p)
+    // least recently touched first: the oldest inserted that was touched since goes to the end instead
     while (this.mem.size > this.opts.maxInMemory) {
       const [oldKey, old] = this.mem.entries().next().value as [string, Profile]
       this.mem.delete(oldKey)
+      if (old.touched > old.inserted) {
+        old.touched = old.inserted = ++this.clock
+        this.mem.set(oldKey, old)
+        continue
+      }
       this.evictions++
       if (this.persistence !== undefined && (old.dirty || !old.loaded)) this.evicted.set(oldKey, old)
     }
