@@ -100,8 +100,8 @@ export class Pipeline implements SourceOutput {
     const alerts = batch.alerts.length > 0 ? alertRows(batch.alerts, created) : undefined
     const incidents = batch.incidents.length > 0 ? incidentRows(batch.incidents, created) : undefined
     timers.add('main', 'alert and incident rows', performance.now() - t0, res.records)
-    if (alerts) await this.storage.write('alerts', alerts)
-    if (incidents) await this.storage.write('incidents', incidents)
+    // two tables, two sinks: written side by side
+    await Promise.all([alerts ? this.storage.write('alerts', alerts) : undefined, incidents ? this.storage.write('incidents', incidents) : undefined])
     if (this.detecting) {
       this.detectCounters.received += res.ids.length
       this.detectCounters.sent += batch.alerts.length

@@ -10,6 +10,7 @@ import type { StreamCorrelator } from '../../transforms/correlate/signals.js'
 import type { SavedGroup } from '../../transforms/detect/sigma/correlation.js'
 import type { Store } from './client.js'
 import { Periodic } from './periodic.js'
+import { mapInSlices, yieldToLoop } from '../../lib/yield.js'
 import { chTime, rowJson } from './values.js'
 
 export class CorrelationWindows {
@@ -36,11 +37,15 @@ export class CorrelationWindows {
   }
 
   private async write(): Promise<void> {
-    for (const g of this.correlator.takeChanged()) this.unsaved.set(g.key, g)
+    // a slice of the changed windows at a time, the event loop let through between slices
+    for (let taken = this.correlator.takeChanged(2000); taken.length > 0; taken = this.correlator.takeChanged(2000)) {
+      for (const g of taken) this.unsaved.set(g.key, g)
+      await yieldToLoop()
+    }
     if (this.unsaved.size === 0) return
     const groups = [...this.unsaved.values()]
     const now = chTime(new Date().toISOString())
-    const body = groups.map((g) => rowJson({ group_key: g.key, updated_at: now, last_ts: chTime(new Date(g.lastTs).toISOString()), state: JSON.stringify(g) })).join('\n') + '\n'
+    const body = (await mapInSlices(groups, 2000, (g) => rowJson({ group_key: g.key, updated_at: now, last_ts: chTime(new Date(g.lastTs).toISOString()), state: JSON.stringify(g) }))).join('\n') + '\n'
     try {
       await this.store.insertJsonRows('correlation_windows', body, {})
       this.unsaved = new Map()

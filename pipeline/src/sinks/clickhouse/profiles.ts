@@ -5,6 +5,7 @@ import type { ProfilePersistence, ProfileStore } from '../../transforms/profile/
 import type { Store } from './client.js'
 import { Periodic } from './periodic.js'
 import { chTime, nextVersion, rowJson, storedDocument } from './values.js'
+import { mapInSlices } from '../../lib/yield.js'
 
 
 export class ClickHouseProfiles implements ProfilePersistence {
@@ -39,7 +40,7 @@ export class ClickHouseProfiles implements ProfilePersistence {
 
   async save(profiles: EntityProfile[]): Promise<void> {
     const now = new Date().toISOString()
-    const rows = profiles.map((p) =>
+    const rows = await mapInSlices(profiles, 1000, (p) =>
       rowJson({
         kind: p.kind,
         entity: p.entity,

@@ -49,8 +49,8 @@ export class StreamCorrelator {
   }
 
   /** The correlation windows changed since the last call (to save), and saved ones to take back. */
-  takeChanged(): SavedGroup[] {
-    return this.correlator.takeChanged()
+  takeChanged(max?: number): SavedGroup[] {
+    return this.correlator.takeChanged(max)
   }
 
   restore(saved: readonly SavedGroup[]): number {

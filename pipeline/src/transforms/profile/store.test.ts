@@ -155,6 +155,32 @@ describe('bounded memory and reload', () => {
     expect(db.loads).toBe(loads)
   })
 
+  it('writes only the changed profiles, lets the event loop run while it makes them, and keeps a change made meanwhile for the next flush', async () => {
+    const db = new MapPersistence()
+    const s = new ProfileStore({ ...opts, maxInMemory: 10_000 }, db)
+    await s.init()
+    storeOf(Array.from({ length: 3000 }, (_, i) => ev({ src: `10.1.${i >> 8}.${i & 255}`, type: 'x' })), 1, s)
+    const saved: number[] = []
+    const save = db.save.bind(db)
+    db.save = async (ps) => {
+      saved.push(ps.length)
+      return save(ps)
+    }
+    let done = false
+    const flushing = s.flush().finally(() => (done = true))
+    // the event loop runs while the documents are made, slice by slice: the first profile changes again meanwhile
+    await new Promise((r) => setImmediate(r))
+    expect(done).toBe(false)
+    storeOf([ev({ src: '10.1.0.0', type: 'y' })], 1, s)
+    expect(await flushing).toBe(3000)
+    expect(db.rows.get('source_ip/10.1.0.0')!.events).toBe(1)
+    // the next flush writes the one profile that changed since, with its new event
+    expect(await s.flush()).toBe(1)
+    expect(db.rows.get('source_ip/10.1.0.0')!.events).toBe(2)
+    expect(saved).toEqual([3000, 1])
+    expect(await s.flush()).toBe(0)
+  })
+
   it('evicts the profile least recently seen, not the oldest', async () => {
     const s = new ProfileStore({ ...opts, maxInMemory: 3 })
     for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.1', '198.51.100.4']) storeOf([ev({ src: ip, type: 'x' })], 1, s)

@@ -14,6 +14,7 @@
  */
 import type { EntityKind, EntityProfile } from '@watchfloor/contracts'
 import { RFC1918_AND_LOCAL, cidrTester } from '../../lib/cidr.js'
+import { mapInSlices } from '../../lib/yield.js'
 import { LIST_CAP, type ProfileDelta } from './delta.js'
 
 export const RISK_WEIGHT: Readonly<Record<string, number>> = { LOW: 5, MEDIUM: 15, HIGH: 40, CRITICAL: 70 }
@@ -147,6 +148,8 @@ export class ProfileStore {
   watermark = 0
   evictions = 0
   private clock = 0
+  /** Profiles that became dirty since the last flush, each once (its `dirty` flag). */
+  private changed: Profile[] = []
   private readonly persisted = new KeyFilter()
   /** The filter holds every persisted key (until then, every new entity is looked up). */
   private filterReady = false
@@ -211,7 +214,7 @@ export class ProfileStore {
     p.ports = union(p.ports, d.ports)
     p.users = union(p.users, intern(d.users))
     p.hosts = union(p.hosts, intern(d.hosts))
-    p.dirty = true
+    this.markDirty(p)
     if (last > this.watermark) this.watermark = last
   }
 
@@ -252,7 +255,7 @@ export class ProfileStore {
       p.tactics = union(p.tactics, a.tactics)
       // the destination of an attack carries less of its risk than the source
       this.addRisk(p, kind === 'destination_ip' ? weight / 2 : weight, Number.isFinite(t) ? t : this.watermark)
-      p.dirty = true
+      this.markDirty(p)
     }
   }
 
@@ -335,35 +338,55 @@ export class ProfileStore {
         const s = byKey.get(key(p.kind, p.entity))
         if (s !== undefined) {
           this.mergePersisted(p, s)
-          p.dirty = true
+          this.markDirty(p)
         }
         p.loaded = true
       }
     }
   }
 
-  /** Write every dirty, loaded profile; evicted ones are dropped from memory once written. */
+  private markDirty(p: Profile): void {
+    if (p.dirty) return
+    p.dirty = true
+    this.changed.push(p)
+  }
+
+  /**
+   * Write every dirty, loaded profile; evicted ones are dropped from memory once written. The
+   * dirty ones come from the list kept as they changed (no scan of every profile), and their
+   * documents are made a slice at a time with the event loop let through in between.
+   */
   async flush(): Promise<number> {
     if (this.persistence === undefined) return 0
     await this.loadPending()
-    const out: Profile[] = []
-    for (const p of this.evicted.values()) if (p.loaded) out.push(p)
-    for (const p of this.mem.values()) if (p.dirty && p.loaded) out.push(p)
-    if (out.length === 0) return 0
-    const views = out.map((p) => this.view(p))
-    for (const p of out) p.dirty = false
+    const queued = this.changed
+    this.changed = []
+    const out = new Set<Profile>()
+    for (const p of this.evicted.values()) if (p.loaded) out.add(p)
+    for (const p of queued) {
+      if (!p.dirty) continue
+      if (p.loaded) out.add(p)
+      else this.changed.push(p) // its stored state is not merged yet: the next flush
+    }
+    if (out.size === 0) return 0
+    const list = [...out]
+    // clean as its document is made: a change while later slices are made marks it dirty again
+    const views = await mapInSlices(list, 1000, (p) => {
+      p.dirty = false
+      return this.view(p)
+    })
     try {
       for (let i = 0; i < views.length; i += 20_000) await this.persistence.save(views.slice(i, i + 20_000))
     } catch (err) {
-      for (const p of out) p.dirty = true
+      for (const p of list) this.markDirty(p)
       throw err
     }
-    for (const p of out) {
+    for (const p of list) {
       const k = key(p.kind, p.entity)
       this.persisted.add(k)
       if (this.evicted.get(k) === p) this.evicted.delete(k)
     }
-    return out.length
+    return list.length
   }
 
   /** Every profile in memory (replay output, tests). */

@@ -328,11 +328,11 @@ export class Correlator<E = unknown> {
     return this.groups.size
   }
 
-  /** The groups changed since the last call, as plain data (their windows, mute and chain state). */
-  takeChanged(): SavedGroup[] {
+  /** The groups changed since the last call (at most `max` of them: the rest stay for the next call), as plain data (their windows, mute and chain state). */
+  takeChanged(max = Infinity): SavedGroup[] {
     const out: SavedGroup[] = []
-    const keys = this.changed
-    this.changed = []
+    const keys = max >= this.changed.length ? this.changed : this.changed.slice(0, max)
+    this.changed = keys === this.changed ? [] : this.changed.slice(max)
     for (const key of keys) {
       const g = this.groups.get(key)
       if (g === undefined || !g.dirty) continue
