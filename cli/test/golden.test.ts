@@ -2,7 +2,9 @@
  * The hot path may be rewritten for speed, never for output: a fixed sample (the repository's
  * fixtures of every format plus a seeded generated stream) replayed and transformed gives the same
  * bytes as the commit that wrote `golden/sample.sha256.json`. Covered: `replay`'s four files, and
- * the `events` and `alerts` rows the live pipeline writes to ClickHouse for the same records.
+ * the `events` rows as ClickHouse stores them (every column, read back from the engine: the row
+ * text may change encoding, the stored values may not) and the `alerts` rows the live pipeline
+ * writes for the same records.
  *
  * A change that is meant to alter the output rewrites the digests: `UPDATE_GOLDEN=1 npx vitest
  * run cli/test/golden.test.ts`, and the commit says why.
@@ -14,8 +16,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BUILTIN_RULES_DIR, Stages, createTransform, fileRecordId, loadConfig, makeTask, readRecords, workerSettings, type FramedRecord, type TransformResult } from '@watchfloor/pipeline'
+import { BUILTIN_RULES_DIR, Stages, createTransform, fileRecordId, loadConfig, makeTask, migrate, openStore, readRecords, workerSettings, type FramedRecord, type TransformResult } from '@watchfloor/pipeline'
 import { alertRows } from '../../pipeline/src/sinks/clickhouse/rows.js'
+import { INSERT_SETTINGS } from '../../pipeline/src/sinks/clickhouse/sink.js'
 import { fixturePath } from '../../test/support/data.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -44,9 +47,11 @@ function prepare(): void {
   expect(gen.status, gen.stderr).toBe(0)
 }
 
-/** The events and alerts rows, as the live pipeline's workers and stages make them for these records (ingest time fixed). */
+/** The events as stored and the alerts rows, as the live pipeline's workers and stages make them for these records (ingest time fixed). */
 async function rows(): Promise<Record<string, string>> {
   const config = loadConfig({ env: {}, overrides: { dataDir: tmp } })
+  const store = await openStore(config)
+  await migrate(store.client)
   const { records } = await readRecords(INPUTS.map((i) => path.join(tmp, i)), {})
   const transform = createTransform({ ...workerSettings(config), ruleDirs: [BUILTIN_RULES_DIR] })
   const stages = new Stages(config, { maxProfiles: Number.MAX_SAFE_INTEGER, clock: () => '2026-11-20T00:00:00.000Z' })
@@ -60,14 +65,17 @@ async function rows(): Promise<Record<string, string>> {
     for (const task of tasks.split({ framing: 'records', records: framed, source: 'http', ingested: '2026-11-20T12:00:00.000Z' })) {
       const res = transform(task) as TransformResult
       expect(res.ok).toBe(true)
-      events.update(res.rows)
+      await store.insertJsonRows('events', res.rows, INSERT_SETTINGS)
       count += res.ids.length
       const batch = stages.process(res)
       if (batch.alerts.length > 0) alerts.update(alertRows(batch.alerts, '2026-11-20T12:00:01.000Z').rows)
     }
   }
   expect(count).toBeGreaterThan(4000)
-  return { 'events rows': events.digest('hex'), 'alerts rows': alerts.digest('hex') }
+  const stored = await store.client.query({ query: 'SELECT * FROM events ORDER BY event_id', format: 'JSONEachRow' })
+  events.update(await stored.text())
+  await store.close()
+  return { 'events stored': events.digest('hex'), 'alerts rows': alerts.digest('hex') }
 }
 
 describe('the hot path keeps its output byte for byte', () => {

@@ -55,6 +55,8 @@ describe('POST /api/ingest', () => {
     expect(row!.decoder).toBe('legacy')
     expect(row!.timestamp).toBe('2026-11-20 08:15:30.000')
     expect(JSON.parse(row!.original)).toEqual(legacy)
+    // the record's own text, byte for byte
+    expect(row!.original).toBe(JSON.stringify(legacy))
   })
 
   it('accepts a JSON array of different formats and decodes each record by its shape', async () => {

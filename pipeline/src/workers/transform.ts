@@ -10,7 +10,7 @@ import type { CanonicalEvent } from '@watchfloor/contracts'
 import { decodeCsvRow, decodeRecord, decodeTextLine, detectionRecord, expandRecords } from '../transforms/decode/index.js'
 import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
 import { learnClocksFromText } from '../transforms/decode/host_clock.js'
-import { eventRowJson } from '../sinks/clickhouse/event-row.js'
+import { eventRowJson, isObjectText } from '../sinks/clickhouse/event-row.js'
 import { parseCsv } from '../transforms/frame/csv.js'
 import { parseZeekTsv } from '../transforms/frame/zeek_tsv.js'
 import { isNdjsonBody, jsonErrorPosition, oversize, valueExceedsDepth } from '../transforms/frame/json.js'
@@ -218,7 +218,7 @@ class Collector {
       return
     }
     this.clock?.lap('frame')
-    this.decoded(decodeRecord(value, this.ctx()), raw, line, value)
+    this.decoded(decodeRecord(value, this.ctx()), raw, line, value, isObjectText(raw, value))
   }
 
   /** Rejects the record when it is over the size limit. */
@@ -259,10 +259,11 @@ class Collector {
     }
     if (this.tooLarge(text, line)) return
     this.clock?.lap('frame')
-    this.decoded(decodeRecord(value, this.ctx()), text, line, value)
+    this.decoded(decodeRecord(value, this.ctx()), text, line, value, isObjectText(text, value))
   }
 
-  decoded(result: DecodeResult, raw: string, line?: number, value?: unknown): void {
+  /** `rawIsObject`: `raw` is exactly the text of the JSON object `value` (stored as that text, unescaped: see eventRowJson). */
+  decoded(result: DecodeResult, raw: string, line?: number, value?: unknown, rawIsObject = false): void {
     const clock = this.clock
     clock?.lap('decode')
     if (!result.ok) return this.reject(result.code, result.reason, raw, line)
@@ -271,7 +272,7 @@ class Collector {
     clock?.lap('detect')
     this.deltas?.add(ev)
     clock?.lap('profile')
-    if (this.task.skipRows !== true) this.rows.line(eventRowJson(ev, raw))
+    if (this.task.skipRows !== true) this.rows.line(eventRowJson(ev, raw, rawIsObject))
     clock?.lap('rows')
     this.ids.push(ev.event.id)
     const d = ev.watchfloor.decoder

@@ -1,6 +1,6 @@
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { describe, expect, it } from 'vitest'
-import { eventRowJson, eventToRow } from './event-row.js'
+import { eventRowJson, eventToRow, isObjectText } from './event-row.js'
 import { rowJson } from './values.js'
 
 const COLUMNS = [
@@ -132,5 +132,22 @@ describe('eventRowJson, the row text the workers write', () => {
   it.each(cases)('%s: the same text as the sparse row', (_, ev, raw) => {
     expect(eventRowJson(ev, raw)).toBe(sparse(ev, raw))
     expect(() => JSON.parse(eventRowJson(ev, raw))).not.toThrow()
+  })
+})
+
+describe('an original that is one JSON object text', () => {
+  it('is written as the object itself, verbatim, and the rest of the row is unchanged', () => {
+    const raw = '{"a":"x\\"y \\ud800","b":[1,{"c":null}],"original":"t"}'
+    const row = eventRowJson(minimal, raw, true)
+    expect(row).toBe(eventRowJson(minimal, '').slice(0, -1) + ',"original":' + raw + '}')
+    expect(JSON.parse(row).original).toEqual(JSON.parse(raw))
+  })
+
+  it('is told apart from text that only looks like one', () => {
+    expect(isObjectText('{"a":1}', { a: 1 })).toBe(true)
+    expect(isObjectText(' {"a":1}', { a: 1 })).toBe(false)
+    expect(isObjectText('[{"a":1}]', [{ a: 1 }])).toBe(false)
+    expect(isObjectText('{"a":1}\t', { a: 1 })).toBe(false)
+    expect(isObjectText('"{}"', '{}')).toBe(false)
   })
 })

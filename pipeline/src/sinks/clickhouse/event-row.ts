@@ -160,8 +160,14 @@ function list(key: string, v: readonly string[] | undefined): string {
  * defaults are the same values, and a typical record fills a fraction of the ~50 columns, so this
  * halves the bytes the engine parses. Written straight from the event, in `eventToRow`'s column
  * order (the same text as serialising that row without its empty values; a test holds them equal).
+ *
+ * `originalIsObject`: the original is the text of one JSON object, as received. It is then
+ * written as that object, not as an escaped string: ClickHouse reads a JSON object given for a
+ * String column as its text, verbatim (`input_format_json_read_objects_as_strings`, set on every
+ * insert), so the stored `original` is the same string without escaping every quote here and
+ * unescaping it in the engine.
  */
-export function eventRowJson(event: CanonicalEvent, original: string): string {
+export function eventRowJson(event: CanonicalEvent, original: string, originalIsObject = false): string {
   const e = event.event
   const wf = event.watchfloor
   const src = event.source
@@ -218,9 +224,16 @@ export function eventRowJson(event: CanonicalEvent, original: string): string {
     str(',"cloud_region":', event.cloud?.region) +
     str(',"cloud_account_id":', event.cloud?.account?.id) +
     str(',"user_agent":', event.user_agent?.original) +
-    str(',"message":', event.message) +
-    str(',"original":', original)
-  const row = out === '' ? '{}' : '{' + out.slice(1) + '}'
+    str(',"message":', event.message)
   // a lone surrogate in log text would make ClickHouse refuse the whole insert (see rowJson)
-  return row.includes('\\ud') || row.includes('\\uD') ? rowJson(JSON.parse(row)) : row
+  let fields = out.includes('\\ud') || out.includes('\\uD') ? ',' + rowJson(JSON.parse('{' + out.slice(1) + '}')).slice(1, -1) : out
+  // a raw object's own text is not scanned: escapes in it are its text, and a lone surrogate
+  // character in it is written to UTF-8 as U+FFFD, as rowJson makes it
+  if (original !== '') fields += ',"original":' + (originalIsObject ? original : rowJson(original))
+  return fields === '' ? '{}' : '{' + fields.slice(1) + '}'
+}
+
+/** True when `raw` is exactly the text of a JSON object (what `JSON.parse(raw)` gave `value`): no whitespace around it. */
+export function isObjectText(raw: string, value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && raw.charCodeAt(0) === 0x7b && raw.charCodeAt(raw.length - 1) === 0x7d
 }

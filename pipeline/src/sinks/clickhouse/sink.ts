@@ -16,6 +16,14 @@ export interface RowBatch {
   count: number
 }
 
+/** How every Watchfloor row body is read by the engine. */
+export const INSERT_SETTINGS = {
+  input_format_skip_unknown_fields: 0,
+  date_time_input_format: 'best_effort',
+  // a JSON object given for a String column is stored as its text (the events' `original`, see eventRowJson)
+  input_format_json_read_objects_as_strings: 1,
+} as const
+
 export interface Sink {
   write(batch: RowBatch): Promise<void>
   flush(): Promise<void>
@@ -113,7 +121,7 @@ export class ClickHouseSink implements Sink {
       try {
         // The token makes a re-sent body (a retry after a lost answer) land once: ClickHouse keeps
         // the last `non_replicated_deduplication_window` tokens per table and skips repeats.
-        await this.store.insertJsonRows(this.opts.table, body, { input_format_skip_unknown_fields: 0, date_time_input_format: 'best_effort', insert_deduplicate: 1, insert_deduplication_token: token })
+        await this.store.insertJsonRows(this.opts.table, body, { ...INSERT_SETTINGS, insert_deduplicate: 1, insert_deduplication_token: token })
         this.counters.sent += rows
         for (const p of group) p.resolve()
         return
