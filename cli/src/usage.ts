@@ -17,15 +17,18 @@ Commands:
                         --mode batch|stream|burst --batch 500 --rate 100 --duration D --concurrency 4
   score --truth FILE [--json] [--strict] DIR
                         a replay's output (DIR) against generate's ground truth
-  bench ingest [opts]   end-to-end ingest events/s (HTTP -> ClickHouse) vs the raw engine limit
+  bench ingest [opts]   events/s end to end (HTTP -> ClickHouse), pipeline only and store only, CPU
+                        per event per thread and stage, RSS, p50/p99 event -> incident in the API
                         --events N (default 1000000) --batch N (default 5000) --concurrency N (default 4)
-                        --corpus compact|mixed (default mixed)
+                        --corpus compact|mixed (default mixed) --rounds N (default 3)
+                        --pipeline-only (only SINK_TYPE=none runs) --latency RATE (only the latency run)
   bench detect [opts]   Sigma rule evaluation per core, then end to end with detection on
                         --events N (default 500000)
   bench profiles [opts] entity profile updates/s and RSS, in memory and persisted
                         --ips N (default 1000000)
-  bench kafka [opts]    Kafka -> ClickHouse on a real local broker: raw limit, pipeline, latency
-                        --events N (default 500000)
+  bench kafka [opts]    Kafka -> ClickHouse on a real local broker: end to end, pipeline only, store
+                        only, raw limit, CPU per event, p50/p99 event -> incident in the API
+                        --events N (default 500000) --rounds N (default 3)
   bench similar [opts]  top-5 similar-incident latency, embedded index (and Elasticsearch when
                         ELASTICSEARCH_URL is set): --incidents N (default 100000) --queries N (default 200)
   schema [--cluster NAME]

@@ -19,7 +19,7 @@ export async function runBench(args: string[]): Promise<number> {
     case 'similar':
       return benchSimilar(rest)
     default:
-      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed]\n       watchfloor bench detect [--events N]\n       watchfloor bench profiles [--ips N]\n       watchfloor bench kafka [--events N]\n       watchfloor bench similar [--incidents N] [--queries N]\n')
+      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed] [--rounds N] [--pipeline-only] [--latency RATE]\n       watchfloor bench detect [--events N]\n       watchfloor bench profiles [--ips N]\n       watchfloor bench kafka [--events N] [--rounds N]\n       watchfloor bench similar [--incidents N] [--queries N]\n')
       return 2
   }
 }

@@ -48,6 +48,11 @@ export class StreamCorrelator {
     return this.correlator.groupCount
   }
 
+  /** Events held in all windows. */
+  get items(): number {
+    return this.correlator.itemTotal
+  }
+
   /** The correlation windows changed since the last call (to save), and saved ones to take back. */
   takeChanged(max?: number): SavedGroup[] {
     return this.correlator.takeChanged(max)

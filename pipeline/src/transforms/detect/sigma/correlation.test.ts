@@ -341,6 +341,31 @@ level: high
     expect(c.evicted).toBe(4000)
   })
 
+  it('holds at most maxItems events over all windows, dropping the least recently touched windows', () => {
+    const c = new Correlator([compileCorrelation({ id: 'c', title: 'c', correlation: { type: 'value_count', rules: ['r'], 'group-by': ['h'], timespan: '1h', condition: { field: 'port', gte: 10 } } })], { maxItems: 100 })
+    const see = (h: string, i: number, port = '22') => c.observe({ signal: { corr: 'c', steps: [0], key: [h], value: port }, ts: i, eventId: `e${i}`, extra: undefined })
+    // a scan that never reaches its threshold, from 40 addresses, 5 events each: 200 events
+    for (let i = 0; i < 200; i++) see(`h${i % 40}`, i)
+    expect(c.itemTotal).toBeLessThanOrEqual(100)
+    expect(c.evicted).toBeGreaterThan(0)
+    // the window touched last still counts: 9 more distinct ports fire it
+    for (let p = 1; p <= 8; p++) see('h39', 1000 + p, String(1000 + p))
+    expect(see('h39', 2000, '2000').fired).toHaveLength(1)
+  })
+
+  it('keeps a window that repeats one value bounded, and its distinct count and events exact', () => {
+    const c = new Correlator([compileCorrelation({ id: 'c', title: 'c', correlation: { type: 'value_count', rules: ['r'], 'group-by': ['h'], timespan: '1h', condition: { field: 'port', gte: 3 } } })], { maxEventsPerAlert: 10 })
+    const see = (i: number, port: string) => c.observe({ signal: { corr: 'c', steps: [0], key: ['h'], value: port }, ts: i, eventId: `e${i}`, extra: undefined })
+    see(0, 'a')
+    for (let i = 1; i < 5000; i++) see(i, 'b')
+    expect(c.itemTotal).toBeLessThanOrEqual(21)
+    const f = see(5000, 'c').fired
+    expect(f).toHaveLength(1)
+    expect(f[0]!.value).toBe(3)
+    // the alert lists the last 10 events, as without the bound
+    expect(f[0]!.eventIds).toEqual(Array.from({ length: 10 }, (_, k) => `e${4991 + k}`))
+  })
+
   it('evicts the least recently touched window first, and saves each changed window once', () => {
     const c = new Correlator([compileCorrelation({ id: 'c', title: 'c', correlation: { type: 'event_count', rules: ['r'], 'group-by': ['h'], timespan: '1h', condition: { gte: 3 } } })], { maxGroups: 3 })
     const see = (h: string, i: number) => c.observe({ signal: { corr: 'c', steps: [0], key: [h] }, ts: i, eventId: `e${i}`, extra: undefined })

@@ -254,8 +254,16 @@ export interface Joined {
 interface Item {
   ts: number
   ids: string[]
-  value?: string | number
-  step?: number
+  value?: string | number | undefined
+  step?: number | undefined
+}
+
+/** An item as saved: its fields that are set, ids copied. */
+function savedItem(it: Item): SavedGroup['items'][number] {
+  const out: SavedGroup['items'][number] = { ts: it.ts, ids: [...it.ids] }
+  if (it.value !== undefined) out.value = it.value
+  if (it.step !== undefined) out.step = it.step
+  return out
 }
 
 interface GroupState {
@@ -278,6 +286,13 @@ export interface CorrelatorOptions {
   /** Groups kept in memory across all correlations; the least recently touched are dropped first. */
   maxGroups?: number
   maxEventsPerAlert?: number
+  /**
+   * Events held in all windows together (each costs ~200 B): past it, the least recently touched
+   * windows are dropped first, as past `maxGroups`. A window holds one entry per event it counts
+   * until its timespan passes, so without this bound a high rate or a stream whose clock stands
+   * still grows memory without end.
+   */
+  maxItems?: number
 }
 
 /** One group's window as it is saved and reloaded (a restart, a Kafka rebalance). */
@@ -302,11 +317,15 @@ export class Correlator<E = unknown> {
   private readonly groups = new Map<string, GroupState>()
   private readonly maxGroups: number
   private readonly maxEvents: number
+  private readonly maxItems: number
+  /** Items held in all windows. */
+  private itemCount = 0
   evicted = 0
 
   constructor(readonly rules: readonly CorrelationRule[], opts: CorrelatorOptions = {}) {
     this.maxGroups = opts.maxGroups ?? 200_000
     this.maxEvents = opts.maxEventsPerAlert ?? 1000
+    this.maxItems = opts.maxItems ?? 1_000_000
     for (const c of rules) this.byId.set(c.id || c.name || c.title, c)
     const refs = new Map<string, CorrelationRule>()
     for (const c of rules) {
@@ -328,6 +347,11 @@ export class Correlator<E = unknown> {
     return this.groups.size
   }
 
+  /** Events held in all windows (bounded by `maxItems`). */
+  get itemTotal(): number {
+    return this.itemCount
+  }
+
   /** The groups changed since the last call (at most `max` of them: the rest stay for the next call), as plain data (their windows, mute and chain state). */
   takeChanged(max = Infinity): SavedGroup[] {
     const out: SavedGroup[] = []
@@ -337,7 +361,7 @@ export class Correlator<E = unknown> {
       const g = this.groups.get(key)
       if (g === undefined || !g.dirty) continue
       g.dirty = false
-      const saved: SavedGroup = { key, items: g.items.map((it) => ({ ...it, ids: [...it.ids] })), mutedUntil: Number.isFinite(g.mutedUntil) ? g.mutedUntil : null, mutedKey: g.mutedKey, lastTs: g.lastTs }
+      const saved: SavedGroup = { key, items: g.items.map(savedItem), mutedUntil: Number.isFinite(g.mutedUntil) ? g.mutedUntil : null, mutedKey: g.mutedKey, lastTs: g.lastTs }
       if (g.chain) saved.chain = g.chain.map((c) => (c === undefined ? null : { ...c, ids: [...c.ids] }))
       out.push(saved)
     }
@@ -357,11 +381,16 @@ export class Correlator<E = unknown> {
         const g: GroupState = { touched: ++this.clock, inserted: this.clock, dirty: false, items: s.items.map((it) => ({ ...it })), mutedUntil: s.mutedUntil ?? -Infinity, mutedKey: s.mutedKey, lastTs: s.lastTs }
         if (chain) g.chain = chain
         this.insert(s.key, g)
+        this.itemCount += g.items.length
         n++
         continue
       }
       const seen = new Set(have.items.map((it) => `${it.ts}\u0000${it.ids.join(',')}`))
-      for (const it of s.items) if (!seen.has(`${it.ts}\u0000${it.ids.join(',')}`)) have.items.push({ ...it })
+      for (const it of s.items)
+        if (!seen.has(`${it.ts}\u0000${it.ids.join(',')}`)) {
+          have.items.push({ ...it })
+          this.itemCount++
+        }
       have.items.sort((a, b) => a.ts - b.ts)
       delete have.values
       if ((s.mutedUntil ?? -Infinity) > have.mutedUntil) {
@@ -441,9 +470,54 @@ export class Correlator<E = unknown> {
         g.inserted = ++this.clock
         g.touched = g.inserted
         this.groups.set(oldest, g)
-      } else this.evicted++
+      } else this.drop(g)
     }
     this.groups.set(gk, s)
+  }
+
+  private drop(g: GroupState): void {
+    this.itemCount -= g.items.length
+    this.evicted++
+  }
+
+  /** A window's items replaced (expired, compacted, fired), the total kept right. */
+  private setItems(s: GroupState, items: Item[]): void {
+    this.itemCount += items.length - s.items.length
+    s.items = items
+  }
+
+  /** Over the item budget: the least recently touched windows go (never `current`), as when there are too many windows. */
+  private shed(current: GroupState): void {
+    // two passes at most: the first gives every window touched since it was (re)inserted its second chance
+    for (let guard = 2 * this.groups.size; this.itemCount > this.maxItems && guard > 0; guard--) {
+      const [k, g] = this.groups.entries().next().value as [string, GroupState]
+      this.groups.delete(k)
+      if (g === current || g.touched > g.inserted) {
+        g.inserted = ++this.clock
+        g.touched = g.inserted
+        this.groups.set(k, g)
+      } else this.drop(g)
+    }
+  }
+
+  /**
+   * Bounds a window that repeats itself: a value_count window keeps counting distinct values (a
+   * port scan that never reaches its threshold, a stream whose clock stands still) and a temporal
+   * window steps it has seen. Of the items, only the last `maxEvents` (the events an alert lists)
+   * and the latest of each value (or step) can change what the window says; the rest go. The
+   * distinct count, the window's expiry of each value and the alert's events stay exactly as they were.
+   */
+  private compact(s: GroupState, c: CorrelationRule): void {
+    const keyOf = (it: Item) => (c.type === 'temporal' ? it.step : it.value)
+    const latest = new Map<unknown, number>()
+    s.items.forEach((it, i) => latest.set(keyOf(it), i))
+    const from = s.items.length - this.maxEvents
+    const kept: Item[] = []
+    s.items.forEach((it, i) => {
+      if (i >= from || latest.get(keyOf(it)) === i) kept.push(it)
+      else if (s.values !== undefined) s.values.set(it.value, s.values.get(it.value)! - 1)
+    })
+    this.setItems(s, kept)
   }
 
   private step(c: CorrelationRule, o: Observation<E>, joined: Joined[]): Fired<E> | undefined {
@@ -467,7 +541,7 @@ export class Correlator<E = unknown> {
           else s.values.set(it.value, n)
         }
       }
-      s.items = kept
+      this.setItems(s, kept)
     }
     if (ts < horizon) return undefined // too late for any window still open
     let value: number
@@ -498,10 +572,11 @@ export class Correlator<E = unknown> {
       ids = done.ids
       firstTs = done.start
     } else {
-      const item: Item = { ts, ids: own }
-      if (signal.value !== undefined) item.value = signal.value
-      if (c.type === 'temporal') item.step = signal.steps[0]!
+      // every item has the same four fields (one shape, no out-of-object property storage: ~40 B less each)
+      const item: Item = { ts, ids: own, value: signal.value, step: c.type === 'temporal' ? signal.steps[0]! : undefined }
       s.items.push(item)
+      if (++this.itemCount > this.maxItems) this.shed(s)
+      if (s.items.length > 2 * this.maxEvents && (c.type === 'value_count' || c.type === 'temporal')) this.compact(s, c)
       if (c.type === 'temporal') {
         // Every step a matched rule fills counts (a rule listed twice fills both).
         const seen = new Set<number>()
@@ -527,7 +602,7 @@ export class Correlator<E = unknown> {
     }
     if (!conditionHolds(c.condition, value)) return undefined
     const fireKey = `${signal.corr}\u0000${signal.key.join('\u0000')}\u0000${ids[0] ?? ''}`
-    s.items = []
+    this.setItems(s, [])
     s.values?.clear()
     if (s.chain) s.chain = new Array(c.rules.length).fill(undefined)
     s.mutedUntil = ts + c.timespanMs
