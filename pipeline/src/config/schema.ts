@@ -54,6 +54,7 @@ export const OPTIONS = [
   ['pipeline.workerYoungGenerationMb', 'PIPELINE_WORKER_YOUNG_GENERATION_MB', 'V8 young-generation size of each worker thread (throughput vs memory).'],
   ['pipeline.maxPendingRecords', 'PIPELINE_MAX_PENDING_RECORDS', 'Records in flight (in workers or waiting for storage) above which ingest answers 503 with Retry-After.'],
   ['detect.builtinRules', 'DETECT_BUILTIN_RULES', "Load Watchfloor's own rule pack (rules/ in the repository: brute force, spraying, scans, lateral movement, credential dumping, persistence, exfiltration, malware)."],
+  ['detect.correlationMaxEvents', 'CORRELATION_MAX_EVENTS', 'Events held in all Sigma correlation windows together (~200 B each); past it the least recently touched windows are dropped. Raise it for long timespans at high rates.'],
   ['detect.sigmaRulesDirs', 'SIGMA_RULES_DIRS', 'Directories of Sigma rules (separated by ":"), e.g. a SigmaHQ checkout; every rule below them is matched on the stream. Empty: no Sigma detection.'],
   ['profile.enabled', 'PROFILE_ENABLED', 'Build behavioural profiles per source IP, destination IP, user and host (stored in ClickHouse entity_profiles).'],
   ['profile.internalCidrs', 'PROFILE_INTERNAL_CIDRS', 'Address ranges counted as internal (comma separated CIDRs). Default: RFC 1918, loopback, link-local, CGNAT, IPv6 ULA.'],
@@ -165,6 +166,7 @@ export const configSchema = z
     detect: z
       .object({
         builtinRules: bool.default(true),
+        correlationMaxEvents: int(1000, 100_000_000).default(500_000),
         sigmaRulesDirs: paths.default([]),
       })
       .strict()

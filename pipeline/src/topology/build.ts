@@ -87,7 +87,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
     : undefined
 
   telemetry.gauge('correlation_groups', 'Correlation windows (rule x group-by values) held in memory.', () => stages.correlator?.groups ?? 0)
-  telemetry.gauge('correlation_window_events', 'Events held in all correlation windows (the least recently touched windows are dropped past 1,000,000).', () => stages.correlator?.items ?? 0)
+  telemetry.gauge('correlation_window_events', 'Events held in all correlation windows (the least recently touched windows are dropped past CORRELATION_MAX_EVENTS).', () => stages.correlator?.items ?? 0)
   telemetry.gauge('profiles_in_memory', 'Entity profiles held in memory.', () => stages.profiles?.size ?? 0)
   telemetry.gauge('incidents_open', 'Incidents open for grouping (their window has not passed).', () => stages.incidents.openCount)
   telemetry.gauge('worker_threads', 'Transform worker threads.', () => pool.threads)

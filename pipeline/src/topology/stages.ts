@@ -46,7 +46,7 @@ export class Stages {
 
   constructor(config: Pick<Config, 'profile' | 'incident' | 'detect'>, opts: StagesOptions = {}) {
     const correlations = loadCorrelations(ruleDirs(config))
-    this.correlator = correlations.length > 0 ? new StreamCorrelator(correlations) : undefined
+    this.correlator = correlations.length > 0 ? new StreamCorrelator(correlations, { maxItems: config.detect.correlationMaxEvents }) : undefined
     this.profiles = config.profile.enabled
       ? new ProfileStore({ maxInMemory: opts.maxProfiles ?? config.profile.maxInMemory, halfLifeMs: config.profile.riskHalfLifeMs, internalCidrs: config.profile.internalCidrs }, opts.persistence)
       : undefined

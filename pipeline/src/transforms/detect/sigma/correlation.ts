@@ -325,7 +325,7 @@ export class Correlator<E = unknown> {
   constructor(readonly rules: readonly CorrelationRule[], opts: CorrelatorOptions = {}) {
     this.maxGroups = opts.maxGroups ?? 200_000
     this.maxEvents = opts.maxEventsPerAlert ?? 1000
-    this.maxItems = opts.maxItems ?? 1_000_000
+    this.maxItems = opts.maxItems ?? 500_000
     for (const c of rules) this.byId.set(c.id || c.name || c.title, c)
     const refs = new Map<string, CorrelationRule>()
     for (const c of rules) {
