@@ -486,11 +486,17 @@ export class Correlator<E = unknown> {
     s.items = items
   }
 
-  /** Over the item budget: the least recently touched windows go (never `current`), as when there are too many windows. */
+  /**
+   * Over the item budget: the least recently touched windows go (never `current`), as when there
+   * are too many windows, down to 90% of the budget so the walk is not repeated on every event.
+   */
   private shed(current: GroupState): void {
-    // two passes at most: the first gives every window touched since it was (re)inserted its second chance
-    for (let guard = 2 * this.groups.size; this.itemCount > this.maxItems && guard > 0; guard--) {
-      const [k, g] = this.groups.entries().next().value as [string, GroupState]
+    const target = Math.floor(this.maxItems * 0.9)
+    // one walk from the oldest (a fresh iterator per window would skip every deleted slot again);
+    // a window touched since it was (re)inserted goes to the end, where the walk may meet it again
+    let guard = 2 * this.groups.size
+    for (const [k, g] of this.groups) {
+      if (this.itemCount <= target || guard-- <= 0) break
       this.groups.delete(k)
       if (g === current || g.touched > g.inserted) {
         g.inserted = ++this.clock
