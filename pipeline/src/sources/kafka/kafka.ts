@@ -100,7 +100,7 @@ export class KafkaSource implements Source {
       for (const k of this.partitions.keys()) if (!mine.has(k)) this.partitions.delete(k)
       if (added.length > 0) this.onAssigned(added)
     })
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 2, eachBatch: (p) => this.batch(p) })
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 4, eachBatch: (p) => this.batch(p) })
   }
 
   private async batch(p: EachBatchPayload): Promise<void> {
