@@ -174,7 +174,9 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
   const none: ServerRun[] = []
   const store: { rows: number; bytes: number }[] = []
   // --latency RATE: only the latency run, at RATE events/s
-  const latencyAt = args.includes('--latency') ? arg(args, 'latency', 1) : undefined
+  const latencyIdx = args.indexOf('--latency')
+  const latencyAt = latencyIdx >= 0 ? Number(args[latencyIdx + 1]) : undefined
+  if (latencyAt !== undefined && !(latencyAt > 0)) throw new Error('--latency must be a positive number of events a second')
   if (latencyAt !== undefined) {
     const lat = await latencyRun(bodies, batch, latencyAt, 20, serverEnv)
     process.stdout.write(`event -> incident visible in GET /api/incidents at ${fmt(lat.rate)} events/s for 20 s: p50 ${fmt(lat.p50)} ms, p99 ${fmt(lat.p99)} ms (${lat.seen} of ${lat.total} seen; stored (202): p50 ${fmt(lat.storedP50)} ms, p99 ${fmt(lat.storedP99)} ms)\n`)
