@@ -33,4 +33,30 @@ describe('correlation windows sink', () => {
     await windows.close()
     expect(bodies).toHaveLength(1)
   })
+
+  it('saves while windows keep changing, a slice at a time with the event loop let through', async () => {
+    const rule = compileCorrelation({ id: 'bf', title: 'bf', correlation: { type: 'event_count', rules: ['r'], 'group-by': ['src'], timespan: '5m', condition: { gte: 1000 } } })
+    const correlator = new StreamCorrelator([rule])
+    const rows: string[] = []
+    const store = { insertJsonRows: async (_t: string, body: string) => void rows.push(...body.trim().split('\n')) } as unknown as Store
+    const windows = new CorrelationWindows(store, correlator, { flushMs: 60_000, horizonMs: 300_000 }, new Telemetry().component('w', 'sink'))
+    const signal = (i: number) => taskSignal({ corr: 'bf', steps: [0], key: [`10.0.${(i >> 8) & 255}.${i & 255}`] }, { index: i, eventId: `e${i}`, timestamp: new Date(1_000_000 + i).toISOString(), entities: {} })
+    let i = 0
+    for (; i < 5000; i++) correlator.feed([signal(i)])
+    // traffic goes on between the slices: new windows change every turn of the loop
+    let on = true
+    const traffic = (async () => {
+      while (on) {
+        for (let k = 0; k < 50; k++, i++) correlator.feed([signal(i)])
+        await new Promise((r) => setImmediate(r))
+      }
+    })()
+    await windows.save()
+    on = false
+    await traffic
+    // it ended, with every window changed before it began and some changed during it
+    expect(rows.length).toBeGreaterThan(5000)
+    expect(rows.length).toBeLessThan(i)
+  })
 })
+

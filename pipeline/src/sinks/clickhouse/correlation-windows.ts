@@ -13,6 +13,10 @@ import { Periodic } from './periodic.js'
 import { mapInSlices, yieldToLoop } from '../../lib/yield.js'
 import { chTime, rowJson } from './values.js'
 
+/** Windows copied per slice, and at most per save (the rest wait for the next run). */
+const SLICE = 2000
+const MAX_PER_SAVE = 200_000
+
 export class CorrelationWindows {
   private readonly periodic: Periodic
   /** Groups a failed save could not write: saved with the next changes (a newer state of a group wins). */
@@ -37,9 +41,12 @@ export class CorrelationWindows {
   }
 
   private async write(): Promise<void> {
-    // a slice of the changed windows at a time, the event loop let through between slices
-    for (let taken = this.correlator.takeChanged(2000); taken.length > 0; taken = this.correlator.takeChanged(2000)) {
+    // a slice of the changed windows at a time, the event loop let through between slices; it ends
+    // when a slice drains the list (windows changed meanwhile are saved now, or by the next run)
+    for (;;) {
+      const taken = this.correlator.takeChanged(SLICE)
       for (const g of taken) this.unsaved.set(g.key, g)
+      if (taken.length < SLICE || this.unsaved.size >= MAX_PER_SAVE) break
       await yieldToLoop()
     }
     if (this.unsaved.size === 0) return
