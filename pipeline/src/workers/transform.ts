@@ -130,7 +130,8 @@ class RowWriter {
     // UTF-8 takes at most 3 bytes per UTF-16 unit, plus the newline
     const need = this.off + row.length * 3 + 1
     if (this.buf === undefined || need > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(need, (this.buf?.length ?? 256 * 1024) * 2))
+      // a small task (one event) starts small; a large one doubles its way up
+      const next = Buffer.allocUnsafe(Math.max(need * 2, this.buf === undefined ? 16 * 1024 : this.buf.length * 2))
       this.buf?.copy(next, 0, 0, this.off)
       this.buf = next
     }
