@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { createTransform, loadConfig, makeTask, workerSettings } from '@watchfloor/pipeline'
 import { loadCorpus, type CorpusKind } from './corpus.js'
 import { fmt } from './util.js'
-import { cpuSample, cpuSplit, storeOnlyLimit, incidentWatcher, latencyFigures, markerEvent, median, mib, rssOf, sleep, stageLines, startServer, stats, us, type CpuSplit, type StageFigure } from './server.js'
+import { cpuLine, incidentWatcher, latencyFigures, markerEvent, measure, median, medianRun, mib, sleep, stageLines, startServer, stats, storeOnlyLimit, type Measured } from './server.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -32,15 +32,12 @@ function arg(args: string[], name: string, dflt: number): number {
   return v
 }
 
-interface ServerRun {
+interface ServerRun extends Measured {
   rate: number
   ackRate: number
   events: number
   seconds: number
   refused: number
-  cpu: CpuSplit
-  stages: Record<string, StageFigure>
-  peakRss: number
 }
 
 /** Sends `requests` bodies (`concurrency` at a time, 503s retried) to a fresh server; timed until the last event is stored. */
@@ -48,44 +45,38 @@ async function serverRun(bodies: readonly string[], requests: number, concurrenc
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'watchfloor-bench-'))
   const server = await startServer(dataDir, env)
   try {
-    let peakRss = 0
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200)
-    const workers = (await stats(server.url)).pipeline.gauges.worker_threads ?? 2
-    const before = cpuSample(server.pid)
-    let next = 0
-    let stored = 0
-    let refused = 0
-    const t0 = performance.now()
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < requests) {
-          const i = next++
-          for (;;) {
-            const res = await fetch(`${server.url}/api/ingest`, { method: 'POST', body: bodies[i % bodies.length]!, headers: { 'content-type': 'application/x-ndjson' } })
-            const text = await res.text()
-            if (res.status === 202) {
-              stored += Number(/"accepted":(\d+)/.exec(text)?.[1] ?? 0)
-              break
+    return await measure(server, async () => {
+      let next = 0
+      let stored = 0
+      let refused = 0
+      const t0 = performance.now()
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < requests) {
+            const i = next++
+            for (;;) {
+              const res = await fetch(`${server.url}/api/ingest`, { method: 'POST', body: bodies[i % bodies.length]!, headers: { 'content-type': 'application/x-ndjson' } })
+              const text = await res.text()
+              if (res.status === 202) {
+                stored += Number(/"accepted":(\d+)/.exec(text)?.[1] ?? 0)
+                break
+              }
+              if (res.status === 503) {
+                refused++
+                await sleep(50)
+                continue
+              }
+              throw new Error(`ingest answered ${res.status}: ${text.slice(0, 300)}`)
             }
-            if (res.status === 503) {
-              refused++
-              await sleep(50)
-              continue
-            }
-            throw new Error(`ingest answered ${res.status}: ${text.slice(0, 300)}`)
           }
-        }
-      }),
-    )
-    const ackSeconds = (performance.now() - t0) / 1000
-    // With the disk buffer on, acknowledged means in the buffer; the figure that counts is stored in ClickHouse.
-    while (((await stats(server.url)).pipeline.gauges.buffer_unflushed_rows ?? 0) > 0) await sleep(20)
-    const seconds = (performance.now() - t0) / 1000
-    const after = cpuSample(server.pid)
-    clearInterval(sampler)
-    peakRss = Math.max(peakRss, rssOf(server.pid))
-    const s = await stats(server.url)
-    return { rate: stored / seconds, ackRate: stored / ackSeconds, events: stored, seconds, refused, cpu: cpuSplit(server.pid, before, after, workers), stages: s.pipeline.stages, peakRss }
+        }),
+      )
+      const ackSeconds = (performance.now() - t0) / 1000
+      // With the disk buffer on, acknowledged means in the buffer; the figure that counts is stored in ClickHouse.
+      while (((await stats(server.url)).pipeline.gauges.buffer_unflushed_rows ?? 0) > 0) await sleep(20)
+      const seconds = (performance.now() - t0) / 1000
+      return { rate: stored / seconds, ackRate: stored / ackSeconds, events: stored, seconds, refused }
+    })
   } finally {
     await server.stop()
     rmSync(dataDir, { recursive: true, force: true })
@@ -185,12 +176,12 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
   }
   if (pipelineOnly) {
     for (let r = 0; r < rounds; r++) none.push(await serverRun(bodies, requests, concurrency, { ...serverEnv, SINK_TYPE: 'none' }))
-    const n = none.find((x) => x.rate === median(none.map((y) => y.rate))) ?? none[0]!
+    const n = medianRun(none)
     const c = n.cpu
     process.stdout.write(
       [
         `pipeline only (SINK_TYPE=none: every stage, rows encoded and discarded): ${fmt(n.rate)} events/s (median of ${rounds}: ${none.map((x) => fmt(x.rate)).join(', ')})`,
-        `pipeline CPU per event (server process from /proc): ${us(c.total, n.events)} = main thread ${us(c.main, n.events)} + workers ${us(c.workers, n.events)} + Node helper threads (GC) ${us(c.helpers, n.events)}`,
+        `pipeline CPU per event (server process from /proc): ${cpuLine(c, n.events)}`,
         ...stageLines(n.stages, c, n.events),
         `server peak RSS: ${mib(n.peakRss)}`,
         '',
@@ -207,13 +198,11 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
     process.stdout.write(`  round ${r + 1}: end to end ${fmt(a.rate)} events/s, pipeline only ${fmt(b.rate)} events/s, store only ${fmt(c.rows)} rows/s -> ${((a.rate / c.rows) * 100).toFixed(0)}%\n`)
   }
   rmSync(rawDir, { recursive: true, force: true })
-  const mid = (runs: ServerRun[]) => runs.find((x) => x.rate === median(runs.map((y) => y.rate))) ?? runs[Math.floor(runs.length / 2)]!
-  const e = mid(e2e)
-  const n = mid(none)
+  const e = medianRun(e2e)
+  const n = medianRun(none)
   const rowsLimit = median(store.map((x) => x.rows))
   const bytesLimit = median(store.map((x) => x.bytes))
   const ratio = median(e2e.map((x, i) => x.rate / store[i]!.rows))
-  const perEvent = (c: CpuSplit, events: number) => `${us(c.total, events)} = main thread ${us(c.main, events)} + workers ${us(c.workers, events)} + Node helper threads (GC) ${us(c.helpers, events)}${c.engine > c.total * 0.02 ? ` + engine ${us(c.engine, events)}` : ''}`
 
   const lat = await latencyRun(bodies, batch, Math.max(1000, e.rate / 2), 20, serverEnv)
 
@@ -226,9 +215,9 @@ export async function benchIngest(args: string[], serverEnv: Readonly<Record<str
       `raw limit, same NDJSON bytes straight into the engine (JSONAsString):             ${fmt(bytesLimit)} events/s  -> end to end = ${((e.rate / bytesLimit) * 100).toFixed(0)}%`,
       `raw limit, the pipeline's output rows straight into the events table: ${fmt(rowsLimit)} events/s -> end to end = ${(ratio * 100).toFixed(0)}%  (median of the ${rounds} rounds' ratios)`,
       '',
-      `pipeline CPU per event (pipeline-only run, server process from /proc): ${perEvent(n.cpu, n.events)}`,
+      `pipeline CPU per event (pipeline-only run, server process from /proc): ${cpuLine(n.cpu, n.events)}`,
       ...stageLines(n.stages, n.cpu, n.events),
-      `end to end CPU per event (same split; the engine's threads are the store): ${perEvent(e.cpu, e.events)}${e.cpu.engine <= e.cpu.total * 0.02 ? ` + engine ${us(e.cpu.engine, e.events)}` : ''}`,
+      `end to end CPU per event (same split; the engine's threads are the store): ${cpuLine(e.cpu, e.events)}`,
       `server peak RSS while ingesting: ${mib(e.peakRss)} (pipeline only: ${mib(n.peakRss)})`,
       `event -> incident visible in GET /api/incidents, at ${fmt(lat.rate)} events/s (half the end-to-end rate) for 20 s: p50 ${fmt(lat.p50)} ms, p99 ${fmt(lat.p99)} ms (${lat.seen} of ${lat.total} marker incidents seen; its request answered 202, the incident stored: p50 ${fmt(lat.storedP50)} ms, p99 ${fmt(lat.storedP99)} ms)`,
       '',

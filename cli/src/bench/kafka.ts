@@ -22,41 +22,32 @@ import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { createTransform, loadConfig, makeTask, openStore, workerSettings } from '@watchfloor/pipeline'
 import { loadCorpus } from './corpus.js'
 import { fmt, positiveIntArg } from './util.js'
-import { cpuSample, cpuSplit, incidentWatcher, latencyFigures, markerEvent, median, mib, rssOf, sleep, stageLines, startServer, stats, storeOnlyLimit, us, type CpuSplit, type StageFigure } from './server.js'
+import { cpuLine, incidentWatcher, latencyFigures, markerEvent, measure, median, medianRun, mib, sleep, stageLines, startServer, stats, storeOnlyLimit, type Measured } from './server.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
-interface KafkaRun {
+interface KafkaRun extends Measured {
   rate: number
   events: number
   seconds: number
-  cpu: CpuSplit
-  stages: Record<string, StageFigure>
-  peakRss: number
 }
 
 /** A fresh server consuming `topic` with a new group until `n` events went through (stored, or with SINK_TYPE=none processed). */
 async function kafkaRun(dir: string, n: number, env: Readonly<Record<string, string>>): Promise<KafkaRun> {
   const server = await startServer(dir, env)
   try {
-    let peakRss = 0
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200)
-    const workers = (await stats(server.url)).pipeline.gauges.worker_threads ?? 2
-    const before = cpuSample(server.pid)
-    let first: number | undefined
-    let done = 0
-    for (;;) {
-      done = (await stats(server.url)).pipeline.components.decode?.sent ?? 0
-      if (done > 0) first ??= performance.now()
-      if (done >= n) break
-      await sleep(50)
-    }
-    const seconds = (performance.now() - first!) / 1000
-    const after = cpuSample(server.pid)
-    clearInterval(sampler)
-    peakRss = Math.max(peakRss, rssOf(server.pid))
-    const s = await stats(server.url)
-    return { rate: done / seconds, events: done, seconds, cpu: cpuSplit(server.pid, before, after, workers), stages: s.pipeline.stages, peakRss }
+    return await measure(server, async () => {
+      let first: number | undefined
+      let done = 0
+      for (;;) {
+        done = (await stats(server.url)).pipeline.components.decode?.sent ?? 0
+        if (done > 0) first ??= performance.now()
+        if (done >= n) break
+        await sleep(50)
+      }
+      const seconds = (performance.now() - first!) / 1000
+      return { rate: done / seconds, events: done, seconds }
+    })
   } finally {
     await server.stop()
   }
@@ -147,9 +138,8 @@ export async function benchKafka(args: string[]): Promise<number> {
     await raw.disconnect()
     await rawStore.close()
 
-    const mid = (runs: KafkaRun[]) => runs.find((x) => x.rate === median(runs.map((y) => y.rate))) ?? runs[Math.floor(runs.length / 2)]!
-    const e = mid(e2e)
-    const p = mid(none)
+    const e = medianRun(e2e)
+    const p = medianRun(none)
     const rowsLimit = median(store.map((x) => x.rows))
     const ratio = median(e2e.map((x, i) => x.rate / store[i]!.rows))
 
@@ -188,7 +178,6 @@ export async function benchKafka(args: string[]): Promise<number> {
     }
     await producer.disconnect()
 
-    const perEvent = (c: CpuSplit, events: number) => `${us(c.total, events)} = main thread ${us(c.main, events)} + workers ${us(c.workers, events)} + Node helper threads (GC) ${us(c.helpers, events)} + engine ${us(c.engine, events)}`
     process.stdout.write(
       [
         '',
@@ -197,9 +186,9 @@ export async function benchKafka(args: string[]): Promise<number> {
         `raw limit, kafkajs consume + JSONAsString insert of the same messages, committed: ${fmt(rawRate)} events/s -> end to end = ${((e.rate / rawRate) * 100).toFixed(0)}%`,
         `raw limit, the pipeline's output rows straight into the events table: ${fmt(rowsLimit)} events/s -> end to end = ${(ratio * 100).toFixed(0)}%  (median of the ${rounds} rounds' ratios)`,
         '',
-        `pipeline CPU per event (pipeline-only run, server process from /proc): ${perEvent(p.cpu, p.events)}`,
+        `pipeline CPU per event (pipeline-only run, server process from /proc): ${cpuLine(p.cpu, p.events)}`,
         ...stageLines(p.stages, p.cpu, p.events),
-        `end to end CPU per event: ${perEvent(e.cpu, e.events)}`,
+        `end to end CPU per event: ${cpuLine(e.cpu, e.events)}`,
         `server peak RSS: ${mib(e.peakRss)} (pipeline only: ${mib(p.peakRss)})`,
         `event -> incident visible in GET /api/incidents, produced at ${fmt(rate)} events/s (half the end-to-end rate) for ${seconds} s: p50 ${fmt(lat.p50)} ms, p99 ${fmt(lat.p99)} ms (${lat.seen} of ${lat.total} marker incidents seen)`,
         '',

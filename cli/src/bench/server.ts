@@ -133,6 +133,39 @@ export function cpuSplit(pid: number, before: CpuSample, after: CpuSample, worke
 /** µs per event, as printed. */
 export const us = (ms: number, events: number) => `${((ms * 1000) / events).toFixed(1)} us`
 
+/** A run's CPU per event, split by thread, as printed. */
+export const cpuLine = (c: CpuSplit, events: number) => `${us(c.total, events)} = main thread ${us(c.main, events)} + workers ${us(c.workers, events)} + Node helper threads (GC) ${us(c.helpers, events)} + engine ${us(c.engine, events)}`
+
+/** What every measured server run reports besides its own figures. */
+export interface Measured {
+  cpu: CpuSplit
+  stages: Record<string, StageFigure>
+  peakRss: number
+}
+
+/** `work` against a started server, with the server's CPU per thread over it, its stage timers after it and its peak RSS. */
+export async function measure<T extends object>(server: Server, work: () => Promise<T>): Promise<T & Measured> {
+  let peakRss = 0
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.pid))), 200)
+  try {
+    const workers = (await stats(server.url)).pipeline.gauges.worker_threads ?? 2
+    const before = cpuSample(server.pid)
+    const result = await work()
+    const after = cpuSample(server.pid)
+    peakRss = Math.max(peakRss, rssOf(server.pid))
+    const s = await stats(server.url)
+    return { ...result, cpu: cpuSplit(server.pid, before, after, workers), stages: s.pipeline.stages, peakRss }
+  } finally {
+    clearInterval(sampler)
+  }
+}
+
+/** The run whose rate is the median of the rounds'. */
+export function medianRun<T extends { rate: number }>(runs: readonly T[]): T {
+  const m = median(runs.map((r) => r.rate))
+  return runs.find((r) => r.rate === m) ?? runs[Math.floor(runs.length / 2)]!
+}
+
 /**
  * The per-stage lines: each thread's CPU per event split by the server's own stage timers. The
  * timers read thread time, which is more than CPU when the thread waited for a core (more busy
