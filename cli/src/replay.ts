@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
-import { FileSource, LlmTriager, SEVERITY_RANK, Stages, inGrayZone, triageInputOf, createTransformPool, fileRecordId, loadConfig, makeTask, type FileRecord, type IngestOutcome, type IngestRequest, type Severity, type SourceOutput, type TransformPool, type TransformResult } from '@watchfloor/pipeline'
+import { FileSource, LlmTriager, SEVERITY_RANK, Stages, inGrayZone, triageInputOf, createTransformPool, fileRecordId, loadConfig, makeTask, mergeResults, runIsolated, type FileRecord, type IngestOutcome, type IngestRequest, type Severity, type SourceOutput, type TransformPool, type TransformResult } from '@watchfloor/pipeline'
 import type { Incident } from '@watchfloor/contracts'
 
 /**
@@ -27,13 +27,15 @@ class ReplayOutput implements SourceOutput {
   constructor(
     private readonly pool: TransformPool,
     private readonly tasks: ReturnType<typeof makeTask>,
+    private readonly timeoutMs: number,
   ) {}
 
   async ingest(req: IngestRequest): Promise<IngestOutcome> {
     const batch = Number(/^file\/(\d+)$/.exec(req.requestId)?.[1])
     const split = this.tasks.split({ framing: 'records', records: req.records ?? [], source: req.source, ingested: '1970-01-01T00:00:00.000Z', skipRows: true })
     if (!Number.isInteger(batch) || split.length !== 1) throw new Error(`replay: unexpected batch ${req.requestId} (${split.length} tasks)`)
-    const res = await this.pool.run(split[0]!)
+    // a record that stops its worker (PIPELINE_TASK_TIMEOUT_MS) is refused with its reason, as live
+    const res = mergeResults(await runIsolated(this.pool, split[0]!, { timeoutMs: this.timeoutMs, onPoison: (p) => process.stderr.write(`replay: a record stopped its worker and was refused: ${p.reason}\n`) }))
     if (!res.ok) throw new Error(`replay batch failed: ${res.code} ${res.reason}`)
     this.results[batch] = res
     return { accepted: res.ids.length, rejected: res.errors.length, ids: res.ids, errors: res.errors.map(({ raw: _raw, ...e }) => e) }
@@ -105,7 +107,7 @@ export async function replay(argv: string[]): Promise<number> {
   // The file source delivers batches of PIPELINE_BATCH_RECORDS, a few per worker in flight (the
   // framed copies of the records exist only for those); each batch is one task.
   const perTask = config.pipeline.batchRecords
-  const output = new ReplayOutput(pool, makeTask(config))
+  const output = new ReplayOutput(pool, makeTask(config), config.pipeline.taskTimeoutMs)
   // the workers' single-event alerts so far (correlations come after, on the whole stream)
   const progress = progressReporter(args.progress, () => output.results.reduce((n, r) => n + (r?.alerts.length ?? 0), 0))
   const source = new FileSource(args.inputs, { batchRecords: perTask, inFlight: Math.max(2, config.pipeline.workers * 2), progress })

@@ -15,6 +15,7 @@ export const ERRORS = {
   RECORD_INVALID_FIELD: { canRetry: false, http: 400, message: 'record has a field of the wrong type or format' },
   RECORD_CSV_MISMATCH: { canRetry: false, http: 400, message: 'CSV row does not match the header' },
   RECORD_ZEEK_MISMATCH: { canRetry: false, http: 400, message: 'Zeek log row does not match its #fields header' },
+  RECORD_UNPROCESSABLE: { canRetry: false, http: 422, message: 'the record stopped its worker (a crash or the task time limit); kept as a dead letter' },
   KAFKA_EMPTY_MESSAGE: { canRetry: false, http: 400, message: 'Kafka message has no records' },
   // requests (not retryable as sent)
   REQUEST_INVALID: { canRetry: false, http: 400, message: 'request is invalid' },

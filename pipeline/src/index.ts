@@ -18,6 +18,7 @@ export { RFC1918_AND_LOCAL } from './lib/cidr.js'
 export { framingFor, INGEST_CONTENT_TYPES } from './sources/http/http.js'
 // offline runs (replay, benches): the worker pool, the stages, the file source, the store
 export { createTransformPool, transformWorkerFile, type TransformPool } from './workers/pool.js'
+export { mergeResults, runIsolated } from './workers/isolate.js'
 export { createTransform } from './workers/transform.js'
 export { makeTask, workerSettings, type FramedRecord, type Framing, type TransformFailure, type TransformResult, type TransformTask, type WorkerSettings } from './workers/task.js'
 export { Stages, type StagesOptions } from './topology/stages.js'

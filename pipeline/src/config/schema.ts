@@ -52,6 +52,7 @@ export const OPTIONS = [
   ['pipeline.workers', 'PIPELINE_WORKERS', 'Worker threads that decode and normalize (default: number of cores).'],
   ['pipeline.batchRecords', 'PIPELINE_BATCH_RECORDS', 'Records per worker task.'],
   ['pipeline.workerYoungGenerationMb', 'PIPELINE_WORKER_YOUNG_GENERATION_MB', 'V8 young-generation size of each worker thread (throughput vs memory).'],
+  ['pipeline.taskTimeoutMs', 'PIPELINE_TASK_TIMEOUT_MS', 'Time a worker task may run (queue wait excluded) before its worker is replaced and the record it was on is dead-lettered (RECORD_UNPROCESSABLE, e.g. a Sigma regex backtracking without end); the rest of the task runs again.'],
   ['pipeline.maxPendingRecords', 'PIPELINE_MAX_PENDING_RECORDS', 'Records in flight (in workers or waiting for storage) above which ingest answers 503 with Retry-After.'],
   ['detect.builtinRules', 'DETECT_BUILTIN_RULES', "Load Watchfloor's own rule pack (rules/ in the repository: brute force, spraying, scans, lateral movement, credential dumping, persistence, exfiltration, malware)."],
   ['detect.correlationMaxEvents', 'CORRELATION_MAX_EVENTS', 'Events held in all Sigma correlation windows together (~200 B each); past it the least recently touched windows are dropped. Raise it for long timespans at high rates.'],
@@ -160,6 +161,7 @@ export const configSchema = z
         batchRecords: int(1, 100_000).default(2000),
         maxPendingRecords: int(1000, 100_000_000).default(100_000),
         workerYoungGenerationMb: int(8, 4096).default(48),
+        taskTimeoutMs: int(100, 3_600_000).default(30_000),
       })
       .strict()
       .prefault({}),

@@ -77,7 +77,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   const index: IncidentIndex = embedder ? new VectorIndex(backend, embedder, telemetry.component('embeddings', 'transform')) : backend
   const stages = new Stages(config, { persistence: new ClickHouseProfiles(store, stored), after: () => [new SearchStage(index)], timers: telemetry.stages })
   const storage = new Storage(config, store, telemetry)
-  const pipeline = new Pipeline(config, telemetry, pool, stages, storage)
+  const pipeline = new Pipeline(config, telemetry, pool, stages, storage, log)
   const profileSink = stages.profiles ? new ProfileSink(stages.profiles, config.profile.flushMs, telemetry.component('clickhouse_profiles', 'sink')) : undefined
   // the open correlation windows, saved and taken back (a restart, a rebalance): as often as profiles,
   // and as far back as the longest correlation timespan

@@ -16,6 +16,8 @@ import { alertRows, incidentRows, type DeadLetterOrigin } from '../sinks/clickho
 import type { ComponentCounters, Telemetry } from '../telemetry/counters.js'
 import type { IngestOutcome, IngestRecordError, IngestRequest, SourceOutput } from '../sources/types.js'
 import type { TransformPool } from '../workers/pool.js'
+import { runIsolated } from '../workers/isolate.js'
+import { SILENT, type Log } from '../telemetry/log.js'
 import { makeTask, type TransformFailure, type TransformResult, type TransformTask } from '../workers/task.js'
 import type { Stages } from './stages.js'
 import type { Storage } from './storage.js'
@@ -37,6 +39,7 @@ export class Pipeline implements SourceOutput {
     private readonly pool: TransformPool,
     private readonly stages: Stages,
     private readonly storage: Storage,
+    private readonly log: Log = SILENT,
   ) {
     this.tasks = makeTask(config)
     this.deadLetterTable = new DeadLetterTable((rows) => storage.write('dead_letters', rows))
@@ -81,16 +84,29 @@ export class Pipeline implements SourceOutput {
     }
   }
 
-  /** One task: the worker, then its events stored, then the stages, then its alerts and incident versions stored. */
-  private async task(task: TransformTask): Promise<TransformResult | TransformFailure> {
-    let res: TransformResult | TransformFailure
+  /**
+   * One task: the worker (a record that stops it is cut out: see workers/isolate.ts), then for
+   * each result its events stored, then the stages, then its alerts and incident versions stored.
+   */
+  private async task(task: TransformTask): Promise<Array<TransformResult | TransformFailure>> {
+    let results: Array<TransformResult | TransformFailure>
     try {
-      res = await this.pool.run(task)
+      results = await runIsolated(this.pool, task, {
+        timeoutMs: this.config.pipeline.taskTimeoutMs,
+        onPoison: (p) => {
+          this.decodeCounters.errors++
+          this.log.warn({ source: task.source, ...(p.line !== undefined ? { line: p.line } : {}), reason: p.reason }, 'a record stopped its worker: dead-lettered as RECORD_UNPROCESSABLE')
+        },
+      })
     } catch (err) {
       this.decodeCounters.errors++
       throw new WatchfloorError('WORKER_FAILED', (err as Error).message, { cause: err })
     }
-    if (!res.ok) return res
+    for (const res of results) if (res.ok) await this.stored(res)
+    return results
+  }
+
+  private async stored(res: TransformResult): Promise<void> {
     const timers = this.telemetry.stages
     if (res.timing) for (const [stage, ms] of Object.entries(res.timing.ms)) timers.add('worker', stage, ms, res.timing.records)
     await this.storage.write('events', { rows: res.rows, count: res.ids.length })
@@ -106,13 +122,12 @@ export class Pipeline implements SourceOutput {
       this.detectCounters.received += res.ids.length
       this.detectCounters.sent += batch.alerts.length
     }
-    return res
   }
 
   private async run(req: IngestRequest, tasks: TransformTask[], ingested: string): Promise<IngestOutcome> {
     const sourceCounters = this.telemetry.component(req.source, 'source')
     // Each task is stored as soon as its worker returns; the request waits for all of them.
-    const results = await Promise.all(tasks.map((t) => this.task(t)))
+    const results = (await Promise.all(tasks.map((t) => this.task(t)))).flat()
     const outcome: IngestOutcome = { accepted: 0, rejected: 0, ids: [], errors: [] }
     const dead: RejectedRecord[] = []
     let offset = 0

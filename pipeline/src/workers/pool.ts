@@ -22,7 +22,8 @@ export function transformWorkerFile(): string {
 
 /** The pool as the pipeline uses it: typed tasks in, results checked against their schema out (a ContractError rejects the run). */
 export interface TransformPool {
-  run(task: TransformTask): Promise<TransformResult | TransformFailure>
+  /** `signal`: aborting stops the task (a running one by replacing its worker thread). */
+  run(task: TransformTask, opts?: { signal?: AbortSignal }): Promise<TransformResult | TransformFailure>
   readonly threads: number
   readonly queueSize: number
   /** Share of time the workers were busy since start (0-1). */
@@ -49,8 +50,8 @@ export function createTransformPool(config: Pick<Config, 'pipeline' | 'ingest' |
     resourceLimits: { maxYoungGenerationSizeMb: config.pipeline.workerYoungGenerationMb },
   })
   return {
-    run: async (task) => {
-      const raw: unknown = await pool.run(task)
+    run: async (task, runOpts) => {
+      const raw: unknown = await pool.run(task, runOpts?.signal ? { signal: runOpts.signal } : undefined)
       const t0 = performance.now()
       const res = checkResult(raw)
       opts.timers?.add('main', 'result check', performance.now() - t0, res.ok ? res.records : 0)

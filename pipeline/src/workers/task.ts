@@ -45,7 +45,20 @@ export interface TransformTask {
   skipRows?: boolean
   /** Return the loaded rule set's statistics (start-up warm-up). */
   reportRules?: boolean
+  /**
+   * Shared with the main thread (see workers/isolate.ts): [0] the record the worker is on (a line
+   * number for line framings, an index for framed records, or one of the PROGRESS_ values), [1] set
+   * to 1 once a worker took the task.
+   */
+  progress?: Int32Array
 }
+
+/** `progress[0]` before the worker reached a record. */
+export const PROGRESS_NOT_STARTED = -1
+/** `progress[0]` once every record is done (what fails now is the task, not a record). */
+export const PROGRESS_DONE = -2
+/** `progress[0]` for a body parsed as one document (JSON, CSV, Zeek): no record can be cut out of it. */
+export const PROGRESS_WHOLE = -3
 
 /** What a source hands over to be cut into tasks. */
 export interface TaskInput {

@@ -5,6 +5,7 @@
  * with a code. The settings every task shares arrive once, as piscina's `workerData`.
  */
 import { randomUUID } from 'node:crypto'
+import { setFlagsFromString } from 'node:v8'
 import { workerData } from 'piscina'
 import type { CanonicalEvent } from '@watchfloor/contracts'
 import { decodeCsvRow, decodeRecord, decodeTextLine, detectionRecord, expandRecords } from '../transforms/decode/index.js'
@@ -14,11 +15,20 @@ import { eventRowJson, isObjectText } from '../sinks/clickhouse/event-row.js'
 import { parseCsv } from '../transforms/frame/csv.js'
 import { parseZeekTsv } from '../transforms/frame/zeek_tsv.js'
 import { isNdjsonBody, jsonErrorPosition, oversize, valueExceedsDepth } from '../transforms/frame/json.js'
-import type { FramedRecord, TaskAlert, TaskSignal, TaskRecordError, TransformFailure, TransformResult, TransformTask, WorkerSettings } from './task.js'
+import { PROGRESS_DONE, PROGRESS_WHOLE, type FramedRecord, type TaskAlert, type TaskSignal, type TaskRecordError, type TransformFailure, type TransformResult, type TransformTask, type WorkerSettings } from './task.js'
 import { SigmaEngine } from '../transforms/detect/sigma/engine.js'
 import { DeltaCollector } from '../transforms/profile/delta.js'
 import { stableId } from '../transforms/detect/alerts.js'
 import { taskSignal } from '../transforms/correlate/signals.js'
+
+/**
+ * Bounded regex evaluation: a Sigma regex that backtracks past V8's limit (50,000 backtracks)
+ * switches to V8's linear-time engine, so `^(a+)+$` on a long run of "a"s takes microseconds,
+ * not hours. V8's linear engine does not take every regex (case-insensitive ones, look-arounds,
+ * back-references); for those the task time limit is the bound (workers/isolate.ts). The flag is
+ * process-wide and costs nothing until a regex backtracks that much.
+ */
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks')
 
 /** Outside a pool (tests, benches calling the default export): the configuration's defaults, no rules. */
 const DEFAULTS: WorkerSettings = { maxRecordBytes: 1024 * 1024, maxDepth: 64, maxClockSkewMs: 300_000, ruleDirs: [], profile: false }
@@ -58,6 +68,11 @@ class StageClock {
 export default createTransform((workerData as WorkerSettings | undefined) ?? DEFAULTS)
 
 function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaEngine | undefined, clock: StageClock | undefined): TransformResult | TransformFailure {
+  const progress = task.progress
+  if (progress) {
+    Atomics.store(progress, 1, 1)
+    if (task.framing !== 'ndjson' && task.framing !== 'text' && task.framing !== 'records') progress[0] = PROGRESS_WHOLE
+  }
   const out = new Collector(task, settings, engine, clock)
   // host clock offsets from the whole task first, so record order within it does not matter
   learnClocksFromText(task.text)
@@ -87,9 +102,14 @@ function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaE
       }
       break
     }
-    case 'records':
-      for (const r of task.records ?? []) out.framed(r)
+    case 'records': {
+      const records = task.records ?? []
+      for (let i = 0; i < records.length; i++) {
+        if (progress) progress[0] = i
+        out.framed(records[i]!)
+      }
       break
+    }
     case 'zeek':
       for (const e of parseZeekTsv(task.text)) {
         if ('reason' in e) out.reject('RECORD_ZEEK_MISMATCH', e.reason, e.raw, e.line)
@@ -106,6 +126,7 @@ function transform(task: TransformTask, settings: WorkerSettings, engine: SigmaE
       break
     }
   }
+  if (progress) progress[0] = PROGRESS_DONE
   const result = out.result()
   if (clock) {
     clock.lap('encode')
@@ -196,6 +217,7 @@ class Collector {
       let raw = text.slice(start, end)
       if (raw.endsWith('\r')) raw = raw.slice(0, -1)
       if (raw.trim().length > 0) {
+        if (this.task.progress && this.task.framing === framing) this.task.progress[0] = line
         if (framing === 'text') this.textLine(raw, line)
         else this.jsonLine(raw, line)
       }
