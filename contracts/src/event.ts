@@ -145,6 +145,8 @@ export const CanonicalEventSchema = Type.Object({
     decoder: DecoderNameSchema,
     decode_status: DecodeStatusSchema,
     decode_notes: Type.Optional(Type.Array(Type.String())),
+    /** `base64`: the record was not valid UTF-8; its exact bytes are stored base64 as `original` (its fields were decoded with U+FFFD in place of the invalid sequences). */
+    original_encoding: Type.Optional(Type.Literal('base64')),
     /** Which source delivered the record: http, kafka, file. */
     source: Type.String(),
     /** Legacy `event_type` or an equivalent short type used by dashboards and profiles. */

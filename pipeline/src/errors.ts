@@ -8,6 +8,7 @@ export const ERRORS = {
   INGEST_EMPTY_BODY: { canRetry: false, http: 400, message: 'request body is empty' },
   INGEST_MALFORMED_JSON: { canRetry: false, http: 400, message: 'malformed JSON' },
   INGEST_UNSUPPORTED_MEDIA_TYPE: { canRetry: false, http: 415, message: 'unsupported content type' },
+  INGEST_BAD_ENCODING: { canRetry: false, http: 400, message: 'body is not in its declared content encoding or character set' },
   INGEST_BODY_TOO_LARGE: { canRetry: false, http: 413, message: 'request body exceeds the configured limit' },
   RECORD_NOT_OBJECT: { canRetry: false, http: 400, message: 'record is not a JSON object' },
   RECORD_TOO_DEEP: { canRetry: false, http: 400, message: 'record nesting exceeds the limit' },

@@ -11,9 +11,10 @@ import { ErrorBody } from './schemas.js'
 
 const ingestRoutes: FastifyPluginAsync = async (app) => {
   const { config, services } = app.deps
-  // Bodies are framed and parsed in the worker pool, not on the event loop: take raw text.
+  // Bodies are framed and parsed in the worker pool, not on the event loop: take the raw bytes
+  // (the source inflates them and keeps the exact bytes of lines that are not valid UTF-8).
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.ingest.maxBodyBytes }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.ingest.maxBodyBytes }, (_req, body, done) => done(null, body))
 
   app.post(
     '/api/ingest',
@@ -31,7 +32,8 @@ const ingestRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (req, reply) => {
-      const answer = await services.ingest.accept({ body: typeof req.body === 'string' ? req.body : '', contentType: req.headers['content-type'], requestId: req.id })
+      const body = Buffer.isBuffer(req.body) ? req.body : typeof req.body === 'string' ? req.body : ''
+      const answer = await services.ingest.accept({ body, contentType: req.headers['content-type'], contentEncoding: req.headers['content-encoding'], requestId: req.id })
       return reply.status(answer.status).send(answer.body)
     },
   )

@@ -49,7 +49,7 @@ async function createTopic(topic: string, partitions = 4): Promise<void> {
   await admin.disconnect()
 }
 
-async function produce(topic: string, values: Array<string | null>, key = (i: number) => `k${i % 16}`): Promise<void> {
+async function produce(topic: string, values: Array<string | Buffer | null>, key = (i: number) => `k${i % 16}`): Promise<void> {
   for (let i = 0; i < values.length; i += 1000) {
     await producer.send({ topic, acks: -1, messages: values.slice(i, i + 1000).map((v, j) => ({ key: key(i + j), value: v })) })
   }
@@ -99,18 +99,21 @@ describe('Kafka source', () => {
   it('consumes every format into ClickHouse and sends undecodable messages to the dead-letter topic', async () => {
     const topic = 'formats'
     await createTopic(topic)
-    const values: Array<string | null> = Array.from({ length: 1000 }, (_, i) => legacy(i, 'one-per-message'))
+    const values: Array<string | Buffer | null> = Array.from({ length: 1000 }, (_, i) => legacy(i, 'one-per-message'))
     values.push([legacy(1, 'ndjson-a'), legacy(2, 'ndjson-b'), legacy(3, 'ndjson-c')].join('\n')) // NDJSON in one message
     values.push(JSON.stringify([JSON.parse(legacy(4, 'array-a')), JSON.parse(legacy(5, 'array-b'))])) // a JSON array
     values.push('Nov 23 10:00:01 web1 sshd[99]: Failed password for root from 203.0.113.9 port 4242 ssh2') // a text line
     values.push('{"broken": ') // malformed JSON
     values.push(null) // no value
+    const latin1 = Buffer.from('Nov 23 10:00:02 web1 sshd[99]: Failed password for j\xfcrgen from 203.0.113.9 port 4243 ssh2', 'latin1')
+    values.push(latin1) // not valid UTF-8: stored with its exact bytes
     await produce(topic, values)
 
     const dir = path.join(tmp.dir, 'formats')
     const wf = await spawnWatchfloor(envFor(dir, topic))
-    await until('1,006 events', async () => (await statsOf(wf.url)).total_events >= 1006)
+    await until('1,007 events', async () => (await statsOf(wf.url)).total_events >= 1007)
     const stats = await statsOf(wf.url)
+    expect(stats.pipeline.components.kafka.invalid_utf8).toBe(1)
     expect(stats.kafka.partitions.map((p: { lag: number }) => p.lag)).toEqual([0, 0, 0, 0].slice(0, stats.kafka.partitions.length))
     const metrics = await (await fetch(`${wf.url}/metrics`)).text()
     expect(metrics).toMatch(/watchfloor_kafka_consumer_lag\{topic="formats",partition="\d"\} 0/)
@@ -127,8 +130,12 @@ describe('Kafka source', () => {
     expect(seen.find((s) => s.code === 'INGEST_MALFORMED_JSON')!.reason).toMatch(/malformed JSON/)
     await stop(wf)
     const c = await countsIn(dir)
-    expect(c.final).toBe(1006)
+    expect(c.final).toBe(1007)
     expect(c.dead).toBe(1) // the malformed record (the empty message never reached the pipeline)
+    const client = createClient({ connection: createChdbConnection({ path: path.join(dir, 'clickhouse') }) as never })
+    const kept = await (await client.query({ query: "SELECT original FROM events WHERE original_encoding = 'base64'", format: 'JSONEachRow' })).json<{ original: string }>()
+    await client.close()
+    expect(kept.map((k) => Buffer.from(k.original, 'base64').equals(latin1))).toEqual([true])
   }, 180_000)
 
   it('takes what watchfloor generate | watchfloor send --kafka produce, and finds the attack as one escalated incident', async () => {

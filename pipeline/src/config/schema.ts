@@ -46,6 +46,7 @@ export const OPTIONS = [
   ['clickhouse.retentionDays', 'CLICKHOUSE_RETENTION_DAYS', 'Days each table keeps its rows (ClickHouse TTL, applied at start; comma separated table=days, e.g. events=30,alerts=365,dead_letters=14; a table not named keeps everything).'],
   ['clickhouse.fsync', 'CLICKHOUSE_FSYNC', 'fsync every insert before acknowledging (survives power loss, not only process kill). Slower.'],
   ['ingest.maxBodyBytes', 'INGEST_MAX_BODY_BYTES', 'Largest accepted request body (413 above). Sizes accept kb/mb/gb.'],
+  ['ingest.maxInflateRatio', 'INGEST_MAX_INFLATE_RATIO', 'A gzip or deflate body (Content-Encoding) may inflate to at most this many times its size, and never past INGEST_MAX_BODY_BYTES (413 above: a compression bomb).'],
   ['ingest.maxRecordBytes', 'INGEST_MAX_RECORD_BYTES', 'Largest accepted single record; larger records are rejected with a reason.'],
   ['ingest.maxDepth', 'INGEST_MAX_DEPTH', 'Deepest accepted JSON nesting of a record.'],
   ['ingest.maxClockSkewMs', 'INGEST_MAX_CLOCK_SKEW_MS', 'An event time further than this past the ingest time is set to the ingest time and noted (decode_notes), so a wrong clock cannot move time-based state (0: no limit). Replay keeps the times as they are.'],
@@ -151,6 +152,7 @@ export const configSchema = z
         maxBodyBytes: bytes.default(64 * 1024 * 1024),
         maxRecordBytes: bytes.default(1024 * 1024),
         maxDepth: int(2, 1000).default(64),
+        maxInflateRatio: int(2, 100_000).default(200),
         maxClockSkewMs: int(0, 365 * 86_400_000).default(300_000),
       })
       .strict()

@@ -11,6 +11,8 @@ export class ComponentCounters {
   sent = 0
   readonly dropped = new Map<string, number>()
   errors = 0
+  /** Records that were not valid UTF-8, kept with their exact bytes (sources). */
+  invalidUtf8 = 0
   constructor(
     readonly name: string,
     readonly kind: ComponentKind,
@@ -34,6 +36,7 @@ export class ComponentCounters {
       dropped: this.droppedTotal,
       dropped_by_reason: Object.fromEntries(this.dropped),
       errors: this.errors,
+      ...(this.kind === 'source' ? { invalid_utf8: this.invalidUtf8 } : {}),
     }
   }
 }
@@ -125,6 +128,12 @@ export class Telemetry {
       all.flatMap((c) => [...c.dropped].map(([reason, n]): [string, number] => [`{${lbl(c)},reason="${esc(reason)}"}`, n])),
     )
     metric('watchfloor_component_errors_total', 'Operational errors in the component.', 'counter', all.map((c) => [`{${lbl(c)}}`, c.errors]))
+    metric(
+      'watchfloor_component_invalid_utf8_total',
+      'Records a source received that were not valid UTF-8 (stored with their exact bytes, base64).',
+      'counter',
+      all.filter((c) => c.kind === 'source').map((c) => [`{${lbl(c)}}`, c.invalidUtf8]),
+    )
     for (const [name, g] of this.gauges) metric(`watchfloor_${name}`, g.help, 'gauge', [['', g.fn()]])
     for (const [name, g] of this.labeled)
       metric(`watchfloor_${name}`, g.help, 'gauge', g.fn().map((r) => [`{${Object.entries(r.labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`, r.value]))

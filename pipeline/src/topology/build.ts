@@ -97,7 +97,7 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   // Sources: HTTP always; with Kafka configured, HTTP produces to the input topic and the consumer feeds the pipeline.
   const kafkaOn = config.kafka.brokers.length > 0
   const producer = kafkaOn ? new KafkaProducer(config) : undefined
-  const http = new HttpSource(telemetry.component('http', 'source'))
+  const http = new HttpSource(telemetry.component('http', 'source'), { maxBodyBytes: config.ingest.maxBodyBytes, maxInflateRatio: config.ingest.maxInflateRatio })
   // on a rebalance, the partitions another process had come with its open incidents: reload the
   // open ones from ClickHouse (with a shared server they are there) so alerts join them, not duplicates
   let onAssigned: () => void = () => undefined

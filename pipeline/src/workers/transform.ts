@@ -13,6 +13,7 @@ import type { DecodeContext, DecodeResult } from '../transforms/decode/types.js'
 import { learnClocksFromText } from '../transforms/decode/host_clock.js'
 import { eventRowJson, isObjectText } from '../sinks/clickhouse/event-row.js'
 import { parseCsv } from '../transforms/frame/csv.js'
+import { unwrapBytes, type BytesRecord } from '../transforms/frame/bytes.js'
 import { parseZeekTsv } from '../transforms/frame/zeek_tsv.js'
 import { isNdjsonBody, jsonErrorPosition, oversize, valueExceedsDepth } from '../transforms/frame/json.js'
 import { PROGRESS_DONE, PROGRESS_WHOLE, type FramedRecord, type TaskAlert, type TaskSignal, type TaskRecordError, type TransformFailure, type TransformResult, type TransformTask, type WorkerSettings } from './task.js'
@@ -218,7 +219,9 @@ class Collector {
       if (raw.endsWith('\r')) raw = raw.slice(0, -1)
       if (raw.trim().length > 0) {
         if (this.task.progress && this.task.framing === framing) this.task.progress[0] = line
-        if (framing === 'text') this.textLine(raw, line)
+        const bytes = raw.charCodeAt(0) === 0x7b ? unwrapBytes(raw) : undefined
+        if (bytes) this.bytesLine(bytes, line)
+        else if (framing === 'text') this.textLine(raw, line)
         else this.jsonLine(raw, line)
       }
       start = end + 1
@@ -244,6 +247,18 @@ class Collector {
     this.decoded(decodeRecord(value, this.ctx()), raw, line, value, isObjectText(raw, value))
   }
 
+  /** A line that was not valid UTF-8 (see frame/bytes.ts): decoded from its text, stored with its exact bytes. */
+  private bytes: BytesRecord | undefined
+  private bytesLine(bytes: BytesRecord, line: number | undefined): void {
+    this.bytes = bytes
+    try {
+      if (bytes.as === 'text') this.textLine(bytes.text, line)
+      else this.jsonLine(bytes.text, line)
+    } finally {
+      this.bytes = undefined
+    }
+  }
+
   /** Rejects the record when it is over the size limit. */
   private tooLarge(text: string, line: number | undefined): boolean {
     const reason = oversize(text, this.settings.maxRecordBytes)
@@ -256,7 +271,9 @@ class Collector {
   framed(r: FramedRecord): void {
     this.idBase = r.id
     this.idSeq = 0
-    if (r.kind === 'json') this.jsonLine(r.raw, undefined)
+    const bytes = r.kind === 'json' ? unwrapBytes(r.raw) : undefined
+    if (bytes) this.bytesLine(bytes, undefined)
+    else if (r.kind === 'json') this.jsonLine(r.raw, undefined)
     else if (r.kind === 'text') this.textLine(r.raw, undefined)
     else if (r.cells) this.decoded(decodeCsvRow(r.cells, this.ctx()), r.raw, undefined, r.cells)
     else this.reject('RECORD_CSV_MISMATCH', 'CSV row does not match the header', r.raw)
@@ -291,6 +308,13 @@ class Collector {
     clock?.lap('decode')
     if (!result.ok) return this.reject(result.code, result.reason, raw, line)
     const ev = result.event
+    if (this.bytes) {
+      const wf = ev.watchfloor
+      wf.original_encoding = 'base64'
+      ;(wf.decode_notes ??= []).push(`not valid UTF-8 (${this.bytes.text.split('\uFFFD').length - 1} invalid sequences read as U+FFFD): original is the record's exact bytes, base64`)
+      raw = this.bytes.base64
+      rawIsObject = false
+    }
     if (this.engine && value !== undefined) this.detect(ev, detectionRecord(value))
     clock?.lap('detect')
     this.deltas?.add(ev)
@@ -320,6 +344,11 @@ class Collector {
   }
 
   reject(code: TaskRecordError['code'], reason: string, raw: string, line?: number): void {
+    // a record that is not valid UTF-8 is dead-lettered as its envelope: its exact bytes, base64
+    if (this.bytes) {
+      raw = this.bytes.envelope
+      reason += ' (not valid UTF-8: raw is the envelope holding its exact bytes, base64)'
+    }
     const e: TaskRecordError = { index: this.index, code, reason, raw }
     if (line !== undefined) e.line = line
     this.errors.push(e)

@@ -10,7 +10,7 @@ const COLUMNS = [
   'user_name', 'user_domain', 'user_id', 'user_target_name', 'host_name', 'host_ip', 'process_pid', 'process_name',
   'process_executable', 'process_command_line', 'process_parent_name', 'process_parent_executable', 'process_parent_command_line',
   'rule_id', 'rule_name', 'rule_category', 'url_original', 'file_path', 'registry_path', 'cloud_provider', 'cloud_region',
-  'cloud_account_id', 'user_agent', 'message', 'original',
+  'cloud_account_id', 'user_agent', 'message', 'original', 'original_encoding',
 ]
 
 const minimal: CanonicalEvent = {
@@ -128,6 +128,7 @@ describe('eventRowJson, the row text the workers write', () => {
     ['text that needs escaping', { ...minimal, message: 'a\u0000"b"\\c\n🚀 \u2028', user: { name: 'CORP\\alice' } }, 'line "one"'],
     ['a lone surrogate', { ...minimal, message: 'x\ud800y' }, 'raw \udc00'],
     ['a bad timestamp', { ...minimal, '@timestamp': 'not a time' }, ''],
+    ['bytes that were not UTF-8', { ...minimal, watchfloor: { ...minimal.watchfloor, original_encoding: 'base64', decode_notes: ['not valid UTF-8'] } }, '/w=='],
   ]
   it.each(cases)('%s: the same text as the sparse row', (_, ev, raw) => {
     expect(eventRowJson(ev, raw)).toBe(sparse(ev, raw))

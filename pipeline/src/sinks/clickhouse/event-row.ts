@@ -53,6 +53,7 @@ export type EventRow = {
   user_agent: string
   message: string
   original: string
+  original_encoding: string
 }
 
 const EPOCH_TEXT = '1970-01-01 00:00:00.000'
@@ -135,6 +136,7 @@ export function eventToRow(event: CanonicalEvent, raw: string): EventRow {
     user_agent: s(event.user_agent?.original),
     message: s(event.message),
     original: typeof raw === 'string' ? raw : '',
+    original_encoding: s(event.watchfloor.original_encoding),
   }
 }
 
@@ -230,6 +232,7 @@ export function eventRowJson(event: CanonicalEvent, original: string, originalIs
   // a raw object's own text is not scanned: escapes in it are its text, and a lone surrogate
   // character in it is written to UTF-8 as U+FFFD, as rowJson makes it
   if (original !== '') fields += ',"original":' + (originalIsObject ? original : rowJson(original))
+  if (wf.original_encoding !== undefined) fields += ',"original_encoding":"' + wf.original_encoding + '"'
   return fields === '' ? '{}' : '{' + fields.slice(1) + '}'
 }
 

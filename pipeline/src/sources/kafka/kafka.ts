@@ -13,12 +13,14 @@
  * The producer HTTP ingest writes to is a sink (`sinks/kafka/producer.ts`), as is the dead-letter
  * topic (`sinks/dead-letter/topic.ts`), which this source receives from the builder.
  */
+import { isUtf8 } from 'node:buffer'
 import type { Consumer, EachBatchPayload } from 'kafkajs'
 import type { Config } from '../../config/schema.js'
 import { kafkaClient } from '../../config/kafka.js'
 import { WatchfloorError, dropReason, type ErrorCode } from '../../errors.js'
 import type { Telemetry } from '../../telemetry/counters.js'
 import { frameMessage } from '../../transforms/frame/kafka.js'
+import { linesWithBytes } from '../../transforms/frame/bytes.js'
 import type { FramedRecord } from '../../transforms/frame/types.js'
 import type { IngestOutcome, Source, SourceOutput } from '../types.js'
 
@@ -120,7 +122,15 @@ export class KafkaSource implements Source {
         dead.push({ message: i, code: 'KAFKA_EMPTY_MESSAGE', reason: 'message has no value' })
         return
       }
-      const framed = frameMessage(m.value.toString('utf8'), topic, partition, m.offset)
+      // a message that is not valid UTF-8 keeps its exact bytes (frame/bytes.ts)
+      let text: string
+      if (isUtf8(m.value)) text = m.value.toString('utf8')
+      else {
+        const kept = linesWithBytes(m.value, 'auto')
+        text = kept.text
+        counters.invalidUtf8 += kept.invalid
+      }
+      const framed = frameMessage(text, topic, partition, m.offset)
       if (framed.length === 0) dead.push({ message: i, code: 'KAFKA_EMPTY_MESSAGE', reason: 'message holds only whitespace' })
       for (const r of framed) {
         records.push(r)
