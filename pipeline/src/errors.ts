@@ -31,6 +31,7 @@ export const ERRORS = {
   PIPELINE_SATURATED: { canRetry: true, http: 503, message: 'pipeline is saturated' },
   PIPELINE_STOPPING: { canRetry: true, http: 503, message: 'pipeline is shutting down' },
   KAFKA_UNAVAILABLE: { canRetry: true, http: 503, message: 'Kafka did not acknowledge the records' },
+  BUFFER_WRITE_FAILED: { canRetry: true, http: 503, message: 'the local disk buffer could not be written (e.g. the disk is full)' },
   SINK_WRITE_FAILED: { canRetry: true, http: 503, message: 'storage write failed' },
   WORKER_FAILED: { canRetry: true, http: 503, message: 'worker task failed' },
   SEARCH_UNAVAILABLE: { canRetry: true, http: 503, message: 'similar-incident search is unavailable' },

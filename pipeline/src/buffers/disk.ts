@@ -12,9 +12,10 @@
  *
  * Frame: [u32 payload length][u32 crc32 of payload][u8 table][3 bytes reserved][payload].
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import path from 'node:path'
 import { crc32 } from 'node:zlib'
+import { WatchfloorError } from '../errors.js'
 import type { ComponentCounters } from '../telemetry/counters.js'
 
 export const TABLES = ['events', 'dead_letters', 'alerts', 'incidents'] as const
@@ -72,6 +73,8 @@ interface Checkpoint {
 }
 
 interface Batch {
+  /** The range of a previous run's flush this batch re-sends (after a crash). */
+  range?: { from: Position; to: Position }
   entries: Entry[]
   from: Position
   to: Position
@@ -178,6 +181,15 @@ export class DiskBuffer {
     return replayed
   }
 
+  /** The tail of the current segment may hold part of a frame: append to a new segment. */
+  private torn = false
+
+  private rollSegment(): void {
+    this.segment++
+    this.openSegment()
+    this.torn = false
+  }
+
   private openSegment(): void {
     if (this.fd >= 0) closeSync(this.fd)
     this.fd = openSync(path.join(this.opts.dir, segName(this.segment)), 'a')
@@ -213,17 +225,31 @@ export class DiskBuffer {
     if (entries.length === 0) return
     const buf = Buffer.concat(frames)
     let written = 0
-    while (written < buf.length) written += writeSync(this.fd, buf, written)
-    if (this.opts.fsync) fsyncSync(this.fd)
+    try {
+      if (this.torn) this.rollSegment()
+      while (written < buf.length) written += writeSync(this.fd, buf, written)
+      if (this.opts.fsync) fsyncSync(this.fd)
+    } catch (err) {
+      // A disk full (or failing) mid-write leaves part of a frame at the tail. Cut it off, or a
+      // restart would stop reading the segment there and miss every frame appended after it; if
+      // that fails too, the next append starts a new segment (the tail is read up to the torn frame).
+      if (written > 0 || this.opts.fsync) {
+        try {
+          ftruncateSync(this.fd, this.offset)
+        } catch {
+          this.torn = true
+        }
+      }
+      this.counters.errors++
+      this.lastError = `append: ${(err as Error).message}`
+      throw new WatchfloorError('BUFFER_WRITE_FAILED', `the local disk buffer could not be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing of this request was acknowledged`, { cause: err })
+    }
     this.offset = offset
     for (const e of entries) {
       this.enqueue(e)
       this.counters.received += e.count
     }
-    if (this.offset >= this.opts.segmentBytes) {
-      this.segment++
-      this.openSegment()
-    }
+    if (this.offset >= this.opts.segmentBytes) this.rollSegment()
     if (!this.timer || this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes) this.pump()
   }
 
@@ -237,7 +263,10 @@ export class DiskBuffer {
         this.timer = setTimeout(() => this.pump(), Math.max(1, this.opts.lingerMs - (Date.now() - this.queue[0]!.at)))
         return
       }
-      this.startBatch(this.takeBatch())
+      if (!this.startBatch(this.takeBatch())) {
+        this.timer = setTimeout(() => this.pump(), 1000)
+        return
+      }
     }
     if (this.queue.length === 0 && this.inflight.length === 0) for (const w of this.waiters.splice(0)) w()
   }
@@ -246,7 +275,8 @@ export class DiskBuffer {
     const entries: Entry[] = []
     let bytes = 0
     let rows = 0
-    const limit = this.replayRanges.shift()?.to
+    const range = this.replayRanges.shift()
+    const limit = range?.to
     for (const e of this.queue) {
       if (limit) {
         if (!atOrBefore(e.to, limit)) break
@@ -263,15 +293,35 @@ export class DiskBuffer {
     this.queuedRows -= takenRows
     this.inflightBytes += taken
     this.inflightRows += takenRows
-    return { entries, from: entries[0]!.from, to: entries[entries.length - 1]!.to, done: false }
+    return { entries, from: entries[0]!.from, to: entries[entries.length - 1]!.to, done: false, ...(range ? { range } : {}) }
   }
 
-  private startBatch(batch: Batch): void {
+  /** Puts a batch that could not start back at the head of the queue. */
+  private untake(batch: Batch): void {
+    this.queue.unshift(...batch.entries)
+    if (batch.range) this.replayRanges.unshift(batch.range)
+    const bytes = batch.entries.reduce((n, e) => n + e.rows.byteLength, 0)
+    const rows = batch.entries.reduce((n, e) => n + e.count, 0)
+    this.queuedBytes += bytes
+    this.queuedRows += rows
+    this.inflightBytes -= bytes
+    this.inflightRows -= rows
+  }
+
+  private startBatch(batch: Batch): boolean {
     this.inflight.push(batch)
     // Record the intent first: after a crash exactly this range is re-sent (same body, deduplicated).
+    const before = this.checkpoint
     this.checkpoint = { committed: this.checkpoint.committed, inflight: this.inflight.map((b) => ({ from: b.from, to: b.to })) }
-    this.writeCheckpoint()
+    if (!this.writeCheckpoint()) {
+      // no room to record it (disk full): the batch waits in the queue and is tried again
+      this.inflight.pop()
+      this.checkpoint = before
+      this.untake(batch)
+      return false
+    }
     void this.send(batch)
+    return true
   }
 
   private async send(batch: Batch): Promise<void> {
@@ -308,16 +358,28 @@ export class DiskBuffer {
     this.pump()
   }
 
-  private writeCheckpoint(): void {
+  /**
+   * Writes the checkpoint (a temporary file renamed over the old one: never half written). False
+   * when the disk refused it: the previous checkpoint stays, which only means more is re-sent
+   * (with the same bodies, deduplicated) after a crash.
+   */
+  private writeCheckpoint(): boolean {
     const file = path.join(this.opts.dir, 'checkpoint.json')
     const tmp = `${file}.tmp`
-    writeFileSync(tmp, JSON.stringify(this.checkpoint))
-    if (this.opts.fsync) {
-      const fd = openSync(tmp, 'r')
-      fsyncSync(fd)
-      closeSync(fd)
+    try {
+      writeFileSync(tmp, JSON.stringify(this.checkpoint))
+      if (this.opts.fsync) {
+        const fd = openSync(tmp, 'r')
+        fsyncSync(fd)
+        closeSync(fd)
+      }
+      renameSync(tmp, file)
+      return true
+    } catch (err) {
+      this.counters.errors++
+      this.lastError = `checkpoint: ${(err as Error).message}`
+      return false
     }
-    renameSync(tmp, file)
   }
 
   private dropCommittedSegments(): void {
