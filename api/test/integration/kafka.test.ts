@@ -3,7 +3,8 @@
  * scripts/kafka/broker.mjs): consumed records land in ClickHouse, undecodable messages go to the
  * dead-letter topic with the reason in headers, HTTP ingest produces and answers with the ids the
  * consumer stores, a SIGKILL mid-stream loses and duplicates nothing after restart, a broker
- * restart is survived, and two processes in one group split the partitions.
+ * restart is survived, the store running out of space pauses consumption without committing, and
+ * two processes in one group split the partitions.
  */
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error: plain JavaScript module of the project's scripts
 import { startBroker, stopBroker } from '../../../scripts/kafka/broker.mjs'
 import { REPO_ROOT, post, spawnWatchfloor, tempDir } from '../helpers.js'
+import { fillDisk, mountTmpfs, tmpfs } from '../../../test/support/tmpfs.js'
 
 interface Broker {
   broker: string
@@ -201,6 +203,42 @@ describe('Kafka source', () => {
     const c = await countsIn(dir)
     expect(c.unique).toBe(total)
     expect(c.final).toBe(total) // re-delivered records carry the same ids: one row each
+  }, 300_000)
+
+  it.skipIf(!tmpfs.have)(tmpfs.title('pauses while the store is out of space (no offset committed), then stores every message once and counts each once in profiles'), async () => {
+    const topic = 'store-full'
+    await createTopic(topic)
+    const dir = path.join(tmp.dir, 'store-full')
+    const unmount = mountTmpfs(path.join(dir, 'clickhouse'), 512 * 1024 * 1024)
+    try {
+      // 20 events per source address, in batches of 500 records (tasks of 100: a batch fails part way)
+      const perAddress = (n: number, tag: string) => Array.from({ length: n }, (_, i) => legacy(i, tag))
+      await produce(topic, perAddress(2000, 'before'))
+      const wf = await spawnWatchfloor(envFor(dir, topic, { SINK_RETRIES: '0', PIPELINE_BATCH_RECORDS: '100' }))
+      await until('2,000 events', async () => (await statsOf(wf.url)).total_events >= 2000)
+      await until('no lag', async () => (await statsOf(wf.url)).kafka.partitions.every((p: { lag: number }) => p.lag === 0))
+      const committed = (await statsOf(wf.url)).kafka.partitions.map((p: { committed: string }) => p.committed)
+      const disk = fillDisk(path.join(dir, 'clickhouse'))
+      await produce(topic, perAddress(2000, 'during'))
+      await new Promise((r) => setTimeout(r, 20_000))
+      const during = await statsOf(wf.url)
+      // consumption is paused and nothing is committed while the store refuses writes
+      expect(during.kafka.partitions.some((p: { paused: boolean }) => p.paused)).toBe(true)
+      expect(during.kafka.partitions.map((p: { committed: string }) => p.committed)).toEqual(committed)
+      disk.free()
+      await until('4,000 events', async () => (await statsOf(wf.url)).total_events >= 4000, 120_000)
+      await until('no lag', async () => (await statsOf(wf.url)).kafka.partitions.every((p: { lag: number; paused: boolean }) => p.lag === 0 && !p.paused))
+      // each address sent 20 events: re-sent batches are not counted again
+      const counts = await Promise.all(['198.51.100.0', '198.51.100.77', '198.51.100.199'].map(async (ip) => (await (await fetch(`${wf.url}/api/ip/${ip}/profile`)).json()).events))
+      await stop(wf)
+      const c = await countsIn(dir)
+      console.log(`Kafka, store out of space 20 s: 4000 produced, ${c.unique} stored (${c.final} after merge), profile counts ${counts.join('/')} of 20`)
+      expect(counts).toEqual([20, 20, 20])
+      expect(c.unique).toBe(4000)
+      expect(c.final).toBe(4000)
+    } finally {
+      unmount()
+    }
   }, 300_000)
 
   it('recovers on its own when the broker restarts', async () => {
