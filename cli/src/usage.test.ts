@@ -51,7 +51,7 @@ describe('watchfloor help', () => {
   const subs = dispatched()
 
   it('names every bench subcommand that bench/index.ts dispatches', () => {
-    expect([...subs.keys()].sort()).toEqual(['detect', 'ingest', 'kafka', 'profiles', 'similar'])
+    expect([...subs.keys()].sort()).toEqual(['detect', 'ingest', 'kafka', 'profiles', 'similar', 'soak'])
     for (const sub of subs.keys()) expect(helpOf(sub), `help lacks "bench ${sub}"`).not.toBe('')
   })
 

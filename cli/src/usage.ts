@@ -31,6 +31,10 @@ Commands:
                         --events N (default 500000) --rounds N (default 3)
   bench similar [opts]  top-5 similar-incident latency, embedded index (and Elasticsearch when
                         ELASTICSEARCH_URL is set): --incidents N (default 100000) --queries N (default 200)
+  bench soak [opts]     the maximum rate, then a soak at half of it (RSS slope, p99 event -> incident
+                        per minute), then an overload at 3x (accepted/refused, Retry-After), then
+                        every acknowledged event stored once: --minutes N (default 10)
+                        --rate N (default half the maximum) --overload-seconds N (default 60)
   schema [--cluster NAME]
                         the ClickHouse DDL (with --cluster: replicated local tables, Distributed tables)
   config [--markdown]   print every configuration option: environment variable, key, default, meaning

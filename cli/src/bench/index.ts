@@ -4,6 +4,7 @@ import { benchDetect } from './detect.js'
 import { benchProfiles } from './profiles.js'
 import { benchKafka } from './kafka.js'
 import { benchSimilar } from './similar.js'
+import { benchSoak } from './soak.js'
 
 export async function runBench(args: string[]): Promise<number> {
   const [what, ...rest] = args
@@ -18,8 +19,10 @@ export async function runBench(args: string[]): Promise<number> {
       return benchKafka(rest)
     case 'similar':
       return benchSimilar(rest)
+    case 'soak':
+      return benchSoak(rest)
     default:
-      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed] [--rounds N] [--pipeline-only] [--latency RATE]\n       watchfloor bench detect [--events N]\n       watchfloor bench profiles [--ips N]\n       watchfloor bench kafka [--events N] [--rounds N]\n       watchfloor bench similar [--incidents N] [--queries N]\n')
+      process.stderr.write('usage: watchfloor bench ingest [--events N] [--batch N] [--concurrency N] [--corpus compact|mixed] [--rounds N] [--pipeline-only] [--latency RATE]\n       watchfloor bench detect [--events N]\n       watchfloor bench profiles [--ips N]\n       watchfloor bench kafka [--events N] [--rounds N]\n       watchfloor bench similar [--incidents N] [--queries N]\n       watchfloor bench soak [--minutes N] [--rate N] [--overload-seconds N]\n')
       return 2
   }
 }

@@ -71,6 +71,7 @@ export interface StageFigure {
 }
 
 export interface ServerStats {
+  total_events: number
   pipeline: { components: Record<string, { received: number; sent: number }>; gauges: Record<string, number>; stages: Record<string, StageFigure> }
 }
 
