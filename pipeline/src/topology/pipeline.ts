@@ -12,7 +12,7 @@
 import type { Config } from '../config/schema.js'
 import { WatchfloorError, dropReason, type RejectedRecord } from '../errors.js'
 import { DeadLetterTable } from '../sinks/dead-letter/table.js'
-import { alertRows, incidentRows, type DeadLetterOrigin } from '../sinks/clickhouse/rows.js'
+import { alertRows, incidentRows, type DeadLetterOrigin, type EncodedRows } from '../sinks/clickhouse/rows.js'
 import type { ComponentCounters, Telemetry } from '../telemetry/counters.js'
 import type { IngestOutcome, IngestRecordError, IngestRequest, SourceOutput } from '../sources/types.js'
 import type { TransformPool } from '../workers/pool.js'
@@ -21,6 +21,9 @@ import { SILENT, type Log } from '../telemetry/log.js'
 import { makeTask, type TransformFailure, type TransformResult, type TransformTask } from '../workers/task.js'
 import type { Stages } from './stages.js'
 import type { Storage } from './storage.js'
+
+/** Tasks of framed records remembered as staged (see `Pipeline.staged`): ~150 B each. */
+const STAGED_KEYS = 20_000
 
 export class Pipeline implements SourceOutput {
   private readonly tasks: ReturnType<typeof makeTask>
@@ -102,25 +105,57 @@ export class Pipeline implements SourceOutput {
       this.decodeCounters.errors++
       throw new WatchfloorError('WORKER_FAILED', (err as Error).message, { cause: err })
     }
-    for (const res of results) if (res.ok) await this.stored(res)
+    for (const res of results) if (res.ok) await this.stored(res, task.framing === 'records')
     return results
   }
 
-  private async stored(res: TransformResult): Promise<void> {
+  /**
+   * Records whose ids their source fixed (Kafka: topic, partition, offset) come again when a batch
+   * is re-sent after a failure (the store refused a write, one task of several failed). Such a task
+   * is the same task again, so its key is its first and last ids and its size. A task whose
+   * stages ran is not run through them again: its profiles, correlation windows and incident
+   * counters count each event once. Its alert and incident rows are kept until they are stored
+   * (then only the key, `null`): a retry writes those rows, not new ones.
+   */
+  private readonly staged = new Map<string, { alerts?: EncodedRows; incidents?: EncodedRows; alertCount: number } | null>()
+
+  private async stored(res: TransformResult, stableIds: boolean): Promise<void> {
     const timers = this.telemetry.stages
     if (res.timing) for (const [stage, ms] of Object.entries(res.timing.ms)) timers.add('worker', stage, ms, res.timing.records)
+    // the same rows again are the same insert (deduplicated by the engine)
     await this.storage.write('events', { rows: res.rows, count: res.ids.length })
-    const batch = this.stages.process(res)
-    const created = new Date().toISOString()
-    const t0 = performance.now()
-    const alerts = batch.alerts.length > 0 ? alertRows(batch.alerts, created) : undefined
-    const incidents = batch.incidents.length > 0 ? incidentRows(batch.incidents, created) : undefined
-    timers.add('main', 'alert and incident rows', performance.now() - t0, res.records)
+    const key = stableIds && res.ids.length > 0 ? `${res.ids[0]}|${res.ids[res.ids.length - 1]}|${res.ids.length}|${res.records}` : undefined
+    let out = key !== undefined ? this.staged.get(key) : undefined
+    if (out === null) return // stages ran and their rows are stored: a re-sent task
+    if (out === undefined) {
+      const batch = this.stages.process(res)
+      const created = new Date().toISOString()
+      const t0 = performance.now()
+      out = { alertCount: batch.alerts.length }
+      if (batch.alerts.length > 0) out.alerts = alertRows(batch.alerts, created)
+      if (batch.incidents.length > 0) out.incidents = incidentRows(batch.incidents, created)
+      timers.add('main', 'alert and incident rows', performance.now() - t0, res.records)
+      if (key !== undefined) this.remember(key, out)
+    }
     // two tables, two sinks: written side by side
-    await Promise.all([alerts ? this.storage.write('alerts', alerts) : undefined, incidents ? this.storage.write('incidents', incidents) : undefined])
+    await Promise.all([out.alerts ? this.storage.write('alerts', out.alerts) : undefined, out.incidents ? this.storage.write('incidents', out.incidents) : undefined])
+    if (key !== undefined) this.remember(key, null)
     if (this.detecting) {
       this.detectCounters.received += res.ids.length
-      this.detectCounters.sent += batch.alerts.length
+      this.detectCounters.sent += out.alertCount
+    }
+  }
+
+  /** The keys of the last STAGED_KEYS tasks (a re-sent batch comes within seconds). */
+  private remember(key: string, rows: { alerts?: EncodedRows; incidents?: EncodedRows; alertCount: number } | null): void {
+    this.staged.delete(key)
+    this.staged.set(key, rows)
+    if (this.staged.size > STAGED_KEYS) {
+      // the oldest first; rows still waiting for a write are kept whatever their age
+      for (const [k, v] of this.staged) {
+        if (this.staged.size <= STAGED_KEYS) break
+        if (v === null) this.staged.delete(k)
+      }
     }
   }
 
