@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startServer(
     loadConfig({
       env: {},
-      overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 }, api: { auth: 'actions' }, llm: { baseUrl: fake.baseUrl, apiKey: 'sk-test-not-a-secret', model: 'fake-model', grayZone: 'uncorroborated' } },
+      overrides: { dataDir: tmp.dir, port: 0, logLevel: 'silent', pipeline: { workers: 2 }, api: { auth: 'actions' }, llm: { baseUrl: fake.baseUrl, apiKey: 'sk-test-not-a-secret', model: 'fake-model', grayZone: 'uncorroborated', timeoutMs: 2000 } },
     }),
   )
   admin = server.adminToken!.token
@@ -115,6 +115,26 @@ describe('LLM second opinions (OpenAI-compatible fake)', () => {
     expect((await act(`/api/incident/${id}/suggest`)).status).toBe(202)
     const inc = await ready(id)
     expect(inc.suggestion).toMatchObject({ status: 'failed', reason: expect.stringMatching(/server_error/) })
+    expect(inc.severity).toBe('HIGH')
+  })
+
+  it('keeps the heuristic verdict when the LLM answers garbage, even after the repair', async () => {
+    fake.reply({ kind: 'content', content: 'As an AI model I think this is fine }}}{' }, { kind: 'content', content: '<html>502 Bad Gateway</html>' })
+    expect((await act(`/api/incident/${id}/suggest`)).status).toBe(202)
+    const inc = await ready(id)
+    expect(inc.suggestion).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^invalid/) })
+    expect(inc.severity).toBe('HIGH')
+    expect(inc.verdict.disposition).not.toBe('benign')
+  })
+
+  it('keeps the heuristic verdict when the LLM is too slow: failed at LLM_TIMEOUT_MS, the API never waits for it', async () => {
+    fake.reply({ kind: 'delay', ms: 20_000 })
+    const t0 = Date.now()
+    const res = await act(`/api/incident/${id}/suggest`)
+    expect(res.status).toBe(202)
+    expect(Date.now() - t0).toBeLessThan(1000)
+    const inc = await ready(id)
+    expect(inc.suggestion).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^timeout: no answer within 2000 ms/) })
     expect(inc.severity).toBe('HIGH')
   })
 })

@@ -30,11 +30,28 @@ const rules = tempDir('watchfloor-poison-rules-')
 beforeAll(async () => {
   mkdirSync(path.join(rules.dir, 'rules'))
   writeFileSync(path.join(rules.dir, 'rules', 'catastrophic.yml'), RULE)
+  // rules that cannot be used: refused one by one with the reason, the others still load
+  writeFileSync(path.join(rules.dir, 'rules', 'not-yaml.yml'), 'title: broken\ndetection: [unclosed\n  selection: {a: b\n')
+  writeFileSync(path.join(rules.dir, 'rules', 'unknown-modifier.yml'), RULE.replace('5f0c2c3e-7a1b-4c2d-8e9f-0a1b2c3d4e5f', '5f0c2c3e-7a1b-4c2d-8e9f-0a1b2c3d4e60').replace('CommandLine|re:', 'CommandLine|frobnicate:'))
+  writeFileSync(path.join(rules.dir, 'rules', 'bad-regex.yml'), RULE.replace('5f0c2c3e-7a1b-4c2d-8e9f-0a1b2c3d4e5f', '5f0c2c3e-7a1b-4c2d-8e9f-0a1b2c3d4e61').replace("'(?i)^(a+)+$'", "'(unclosed'"))
   server = await startTestServer({ detect: { sigmaRulesDirs: [rules.dir] }, pipeline: { taskTimeoutMs: 3000, workers: 2 } })
 }, 120_000)
 afterAll(async () => {
   await server?.cleanup()
   rules.cleanup()
+})
+
+describe('rules that cannot be used', () => {
+  it('are refused one by one with the reason in /api/stats; the server starts and the others load', async () => {
+    const stats = await (await fetch(`${server.url}/api/stats`)).json()
+    const reasons = Object.fromEntries((stats.detection.errors as Array<{ file: string; reason: string }>).filter((e) => e.file.startsWith(rules.dir)).map((e) => [path.basename(e.file), e.reason]))
+    expect(reasons).toEqual({
+      'not-yaml.yml': expect.stringMatching(/./),
+      'unknown-modifier.yml': expect.stringMatching(/unsupported modifier 'frobnicate'/),
+      'bad-regex.yml': expect.stringMatching(/bad regex/),
+    })
+    expect(stats.detection.failed).toBeGreaterThanOrEqual(3)
+  })
 })
 
 describe('a record that hangs its worker', () => {

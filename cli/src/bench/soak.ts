@@ -12,8 +12,8 @@
  * 4. Afterwards: the server still healthy; stopped; its store holds every acknowledged event
  *    (count >= acknowledged) and no event twice.
  *
- * Records are stamped with the current time and their addresses move on (a new /24 every
- * request), so profiles, correlation windows and incidents see the stream a real one would be.
+ * Records are stamped with the current time and the outside addresses move on (a new /24 every
+ * 16 requests), so profiles, correlation windows and incidents see a stream a real one could be.
  * Exit status 1 when an invariant fails (a crash, a lost or duplicated event, a refusal without
  * Retry-After, an answer other than 202/429/503); the figures are printed either way.
  */
@@ -27,27 +27,25 @@ import { fmt, positiveIntArg } from './util.js'
 
 const BATCH = 1000
 
-/** Bodies of BATCH records (auth, IDS alerts, flows, web) with a time and a /24 to fill in per request. */
+/**
+ * Bodies of BATCH records with a time and a /24 to fill in per request, in the proportions of a
+ * SOC's stream rather than an attack: mostly network flows and web requests, some logons (a few
+ * failed), DNS, and two IDS alerts per thousand records.
+ */
 function templates(): string[] {
   const out: string[] = []
   for (let b = 0; b < 16; b++) {
     const lines: string[] = []
     for (let j = 0; j < BATCH; j++) {
       const i = b * BATCH + j
-      const ip = `203.0.__N__.${i % 250}`
-      switch (i % 4) {
-        case 0:
-          lines.push(JSON.stringify({ timestamp: '__TS__', event_type: 'ssh_failed_login', source_ip: ip, dest_ip: '10.0.0.5', username: `user${i % 50}`, hostname: 'bastion-1', raw_log: `Failed password for user${i % 50} from ${ip} port ${40000 + i} ssh2` }))
-          break
-        case 1:
-          lines.push(JSON.stringify({ timestamp: '__TS__', event_type: 'alert', src_ip: ip, src_port: 40000 + i, dest_ip: '10.0.0.8', dest_port: 80, proto: 'TCP', alert: { action: 'allowed', gid: 1, signature_id: 2010935, rev: 3, signature: 'ET SCAN Suspicious inbound to MSSQL port 1433', category: 'Potentially Bad Traffic', severity: 2 } }))
-          break
-        case 2:
-          lines.push(JSON.stringify({ '@timestamp': '__TS__', source: { ip, port: 40000 + i }, destination: { ip: '10.0.0.9', port: 22 }, network: { transport: 'tcp' }, event: { kind: 'event', category: ['network'], type: ['connection'], outcome: 'success' }, ecs: { version: '8.11.0' } }))
-          break
-        default:
-          lines.push(JSON.stringify({ '@timestamp': '__TS__', message: `GET /login?u=${i} HTTP/1.1 401`, host: { name: 'web-1' }, source: { ip, port: 40000 + i }, destination: { ip: '10.0.0.10', port: 443 }, event: { kind: 'event', category: ['web'], action: 'http_request', outcome: 'failure' }, user_agent: { original: 'curl/8.0' }, ecs: { version: '8.11.0' } }))
-      }
+      const ext = `203.0.__N__.${i % 250}`
+      const int = `10.1.${(i >> 8) & 15}.${i % 250}`
+      const k = i % 1000
+      if (k < 2) lines.push(JSON.stringify({ timestamp: '__TS__', event_type: 'alert', src_ip: ext, src_port: 40000 + k, dest_ip: '10.0.0.8', dest_port: 1433, proto: 'TCP', alert: { action: 'allowed', gid: 1, signature_id: 2010935, rev: 3, signature: 'ET SCAN Suspicious inbound to MSSQL port 1433', category: 'Potentially Bad Traffic', severity: 2 } }))
+      else if (k < 600) lines.push(JSON.stringify({ '@timestamp': '__TS__', source: { ip: int, port: 40000 + (i % 20000) }, destination: { ip: `198.51.100.${i % 200}`, port: 443 }, network: { transport: 'tcp', bytes: 1000 + i }, event: { kind: 'event', category: ['network'], type: ['connection'], outcome: 'success' }, ecs: { version: '8.11.0' } }))
+      else if (k < 850) lines.push(JSON.stringify({ '@timestamp': '__TS__', message: `GET /products/${i} HTTP/1.1 200`, host: { name: 'web-1' }, source: { ip: ext, port: 40000 + (i % 20000) }, destination: { ip: '10.0.0.10', port: 443 }, http: { request: { method: 'GET' }, response: { status_code: 200 } }, url: { path: `/products/${i}` }, event: { kind: 'event', category: ['web'], action: 'http_request', outcome: 'success' }, user_agent: { original: 'Mozilla/5.0' }, ecs: { version: '8.11.0' } }))
+      else if (k < 950) lines.push(JSON.stringify({ timestamp: '__TS__', event_type: k % 10 === 0 ? 'ssh_failed_login' : 'ssh_login', source_ip: int, dest_ip: '10.0.0.5', username: `user${i % 50}`, hostname: 'bastion-1' }))
+      else lines.push(JSON.stringify({ timestamp: '__TS__', event_type: 'dns', src_ip: int, src_port: 53000 + k, dest_ip: '10.0.0.53', dest_port: 53, proto: 'UDP', dns: { type: 'query', rrname: `host${i % 300}.example.com`, rrtype: 'A' } }))
     }
     out.push(lines.join('\n') + '\n')
   }
