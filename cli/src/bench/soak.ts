@@ -178,9 +178,13 @@ export async function benchSoak(args: string[]): Promise<number> {
         await sleep(5)
       }
       const lat = latencyFigures(sentAt, watcher.seen, performance.now())
-      const w = { minute: m + 1, rate: ((await stats(server.url)).total_events - stored0) / ((performance.now() - w0) / 1000), rss: rssOf(server.pid), ...lat }
+      const now = await stats(server.url)
+      const g = now.pipeline.gauges
+      const w = { minute: m + 1, rate: (now.total_events - stored0) / ((performance.now() - w0) / 1000), rss: rssOf(server.pid), ...lat }
       windows.push(w)
-      process.stdout.write(`  minute ${w.minute}: ${fmt(w.rate)} events/s stored, RSS ${mib(w.rss)}, event -> incident p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms (${w.seen}/${w.total} seen)\n`)
+      process.stdout.write(
+        `  minute ${w.minute}: ${fmt(w.rate)} events/s stored, RSS ${mib(w.rss)} (main JS heap ${mib(g.process_heap_used_bytes ?? 0)}, profiles ${fmt(g.profiles_in_memory ?? 0)}, open incidents ${fmt(g.incidents_open ?? 0)}, search documents ${fmt(g.search_documents ?? 0)}, correlation events ${fmt(g.correlation_window_events ?? 0)}), event -> incident p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms (${w.seen}/${w.total} seen)\n`,
+      )
     }
     await Promise.all(inflight)
     await watcher.stop()

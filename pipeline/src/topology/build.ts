@@ -91,6 +91,10 @@ export function buildTopology(config: Readonly<Config>, store: Store, telemetry 
   telemetry.gauge('profiles_in_memory', 'Entity profiles held in memory.', () => stages.profiles?.size ?? 0)
   telemetry.gauge('incidents_open', 'Incidents open for grouping (their window has not passed).', () => stages.incidents.openCount)
   telemetry.gauge('worker_threads', 'Transform worker threads.', () => pool.threads)
+  // where the process's memory is: the main thread's JS heap, buffers outside it, and all of it (the engine's included)
+  telemetry.gauge('process_resident_bytes', 'Resident memory of the whole process (main thread, workers, the embedded engine).', () => process.memoryUsage.rss())
+  telemetry.gauge('process_heap_used_bytes', "The main thread's JS heap in use.", () => process.memoryUsage().heapUsed)
+  telemetry.gauge('process_external_bytes', "Memory of the main thread's buffers outside the JS heap.", () => process.memoryUsage().external)
   telemetry.gauge('worker_queue_tasks', 'Tasks waiting for a worker.', () => pool.queueSize)
   telemetry.gauge('worker_utilization', 'Share of time workers were busy since start (0-1).', () => Math.round(pool.utilization * 1000) / 1000)
 
