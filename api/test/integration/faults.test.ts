@@ -122,7 +122,8 @@ describe.skipIf(!tmpfs.have)(tmpfs.title('disk full'), () => {
     const dir = path.join(tmp.dir, 'buffer-full')
     unmounts.push(mountTmpfs(path.join(dir, 'buffer'), 8 * 1024 * 1024))
     // nothing leaves the buffer before the kill: every acknowledged row must come back from it
-    const env = { DATA_DIR: dir, BUFFER_ENABLED: 'true', BUFFER_LINGER_MS: '60000', BUFFER_FLUSH_ROWS: '10000000', BUFFER_FLUSH_BYTES: '1gb', BUFFER_MAX_BYTES: '1gb' }
+    // small segments: the log rolls to a new file on most requests, across the fault too
+    const env = { DATA_DIR: dir, BUFFER_ENABLED: 'true', BUFFER_SEGMENT_BYTES: '100kb', BUFFER_LINGER_MS: '60000', BUFFER_FLUSH_ROWS: '10000000', BUFFER_FLUSH_BYTES: '1gb', BUFFER_MAX_BYTES: '1gb' }
     const first = await spawnWatchfloor(env)
     const post = async () => {
       const res = await fetch(`${first.url}/api/ingest`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: batch(200) })

@@ -191,7 +191,11 @@ export class DiskBuffer {
   }
 
   private openSegment(): void {
-    if (this.fd >= 0) closeSync(this.fd)
+    if (this.fd >= 0) {
+      const fd = this.fd
+      this.fd = -1
+      closeSync(fd)
+    }
     this.fd = openSync(path.join(this.opts.dir, segName(this.segment)), 'a')
     this.offset = 0
   }
@@ -249,7 +253,15 @@ export class DiskBuffer {
       this.enqueue(e)
       this.counters.received += e.count
     }
-    if (this.offset >= this.opts.segmentBytes) this.rollSegment()
+    if (this.offset >= this.opts.segmentBytes) {
+      // these rows are written: a new segment that cannot be opened now (disk full) is opened by the next append
+      try {
+        this.rollSegment()
+      } catch (err) {
+        this.torn = true
+        this.lastError = `new segment: ${(err as Error).message}`
+      }
+    }
     if (!this.timer || this.queuedRows >= this.opts.flushRows || this.queuedBytes >= this.opts.flushBytes) this.pump()
   }
 
@@ -353,8 +365,9 @@ export class DiskBuffer {
       this.inflightRows -= rows
       this.inflightBytes -= b.entries.reduce((n, e) => n + e.rows.byteLength, 0)
     }
-    this.writeCheckpoint()
-    this.dropCommittedSegments()
+    // a segment is dropped only once a checkpoint past it is on disk: a restart must never start
+    // from a checkpoint that names a segment already gone (it would re-send stored rows in new batches)
+    if (this.writeCheckpoint()) this.dropCommittedSegments()
     this.pump()
   }
 

@@ -43,6 +43,9 @@ describe('options table', () => {
     expect(byEnv.get('INCIDENT_WINDOW_MS')).toEqual({ value: '1800000', literal: true, note: '30 min' })
     expect(byEnv.get('BUFFER_LINGER_MS')).toEqual({ value: '200', literal: true })
     expect(byEnv.get('PIPELINE_WORKERS')).toEqual({ value: 'number of cores', literal: false })
+    // a map option reads as it is set, never as "[object Object]"
+    expect(byEnv.get('CLICKHOUSE_RETENTION_DAYS')).toEqual({ value: 'empty', literal: false })
+    for (const [env, d] of byEnv) expect(d.value, env).not.toMatch(/\[object /)
   })
 
   it('treats exactly the byte-size options as sizes', () => {

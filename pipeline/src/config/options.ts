@@ -73,6 +73,11 @@ function shownDefault(key: string, value: unknown): OptionDefault {
   if (value === undefined) return { value: 'unset', literal: false }
   if (value === '' || (Array.isArray(value) && value.length === 0)) return { value: 'empty', literal: false }
   if (Array.isArray(value)) return { value: value.map(String).join(', '), literal: true }
+  // a map option (e.g. table=days) is written as it is set: key=value, comma separated
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+    return entries.length === 0 ? { value: 'empty', literal: false } : { value: entries.map(([k, v]) => `${k}=${String(v)}`).join(','), literal: true }
+  }
   if (typeof value === 'number') {
     if (isSizeOption(key)) return { value: formatSize(value), literal: true }
     const note = key.endsWith('Ms') ? formatDuration(value) : undefined
