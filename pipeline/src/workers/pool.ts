@@ -11,9 +11,9 @@ import { checkResult } from './result.js'
 import type { StageTimers } from '../telemetry/counters.js'
 import { workerSettings, type TransformFailure, type TransformResult, type TransformTask, type WorkerSettings } from './task.js'
 
-/** The compiled transform worker, whether this module runs from src (tests) or dist. */
+/** The compiled transform worker's entry (transform-entry.cjs), whether this module runs from src (tests) or dist. */
 export function transformWorkerFile(): string {
-  const here = fileURLToPath(new URL('./transform.js', import.meta.url))
+  const here = fileURLToPath(new URL('./transform-entry.cjs', import.meta.url))
   if (existsSync(here)) return here
   const dist = here.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}`)
   if (existsSync(dist)) return dist
@@ -67,6 +67,13 @@ export function createTransformPool(config: Pick<Config, 'pipeline' | 'ingest' |
       return pool.utilization
     },
     settings,
-    destroy: () => pool.destroy(),
+    // a worker that never exits must not hold the process's stop forever
+    destroy: async () => {
+      let timer: NodeJS.Timeout | undefined
+      const gaveUp = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 15_000)))
+      const done = await Promise.race([pool.destroy().then(() => 'done' as const), gaveUp])
+      clearTimeout(timer)
+      if (done === 'timeout') process.emitWarning('transform workers did not exit within 15 s of the pool closing', 'WatchfloorWarning')
+    },
   }
 }
