@@ -156,6 +156,11 @@ export class Pipeline implements SourceOutput {
         if (this.staged.size <= STAGED_KEYS) break
         if (v === null) this.staged.delete(k)
       }
+      // rows of a batch that never came back (its partition went to another process) do not stay forever
+      for (const k of this.staged.keys()) {
+        if (this.staged.size <= 2 * STAGED_KEYS) break
+        this.staged.delete(k)
+      }
     }
   }
 
