@@ -25,6 +25,13 @@ import type { Storage } from './storage.js'
 /** Tasks of framed records remembered as staged (see `Pipeline.staged`): ~150 B each. */
 const STAGED_KEYS = 20_000
 
+/** A staged task's alert and incident rows, until they are stored. */
+interface StagedRows {
+  alerts?: EncodedRows
+  incidents?: EncodedRows
+  alertCount: number
+}
+
 export class Pipeline implements SourceOutput {
   private readonly tasks: ReturnType<typeof makeTask>
   private readonly deadLetterTable: DeadLetterTable
@@ -117,7 +124,7 @@ export class Pipeline implements SourceOutput {
    * counters count each event once. Its alert and incident rows are kept until they are stored
    * (then only the key, `null`): a retry writes those rows, not new ones.
    */
-  private readonly staged = new Map<string, { alerts?: EncodedRows; incidents?: EncodedRows; alertCount: number } | null>()
+  private readonly staged = new Map<string, StagedRows | null>()
 
   private async stored(res: TransformResult, stableIds: boolean): Promise<void> {
     const timers = this.telemetry.stages
@@ -147,7 +154,7 @@ export class Pipeline implements SourceOutput {
   }
 
   /** The keys of the last STAGED_KEYS tasks (a re-sent batch comes within seconds). */
-  private remember(key: string, rows: { alerts?: EncodedRows; incidents?: EncodedRows; alertCount: number } | null): void {
+  private remember(key: string, rows: StagedRows | null): void {
     this.staged.delete(key)
     this.staged.set(key, rows)
     if (this.staged.size > STAGED_KEYS) {

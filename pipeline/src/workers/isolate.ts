@@ -6,7 +6,6 @@
  * dead-lettered (RECORD_UNPROCESSABLE), the records before and after it run again (a stopped
  * thread is replaced by the pool), and the process keeps going.
  */
-import type { ErrorCode } from '../errors.js'
 import type { TransformPool } from './pool.js'
 import { PROGRESS_NOT_STARTED, PROGRESS_WHOLE, type FramedRecord, type TransformFailure, type TransformResult, type TransformTask } from './task.js'
 
@@ -55,7 +54,7 @@ export async function runIsolated(pool: TransformPool, task: TransformTask, opts
   opts.onPoison?.({ reason, ...(parts.line !== undefined ? { line: parts.line } : {}) })
   const before = parts.before ? await runIsolated(pool, parts.before, opts) : []
   const after = parts.after ? await runIsolated(pool, parts.after, opts) : []
-  return [...before, poisonResult('RECORD_UNPROCESSABLE', reason, parts.raw, parts.line), ...after]
+  return [...before, poisonResult(reason, parts.raw, parts.line), ...after]
 }
 
 /** A task's records before `at`, the one at `at`, and those after it (line framings: `at` is a line number; framed records: an index). */
@@ -90,13 +89,13 @@ export function splitAround(task: TransformTask, at: number): { before?: Transfo
 }
 
 /** The result of a task of one record that could not be processed: that record as an error, nothing else. */
-function poisonResult(code: ErrorCode, reason: string, raw: string, line: number | undefined): TransformResult {
+function poisonResult(reason: string, raw: string, line: number | undefined): TransformResult {
   return {
     ok: true,
     records: 1,
     rows: new Uint8Array(0),
     ids: [],
-    errors: [{ index: 0, code, reason, raw, ...(line !== undefined ? { line } : {}) }],
+    errors: [{ index: 0, code: 'RECORD_UNPROCESSABLE', reason, raw, ...(line !== undefined ? { line } : {}) }],
     decoders: {},
     statuses: {},
     alerts: [],

@@ -13,7 +13,6 @@
  * The producer HTTP ingest writes to is a sink (`sinks/kafka/producer.ts`), as is the dead-letter
  * topic (`sinks/dead-letter/topic.ts`), which this source receives from the builder.
  */
-import { isUtf8 } from 'node:buffer'
 import type { Consumer, EachBatchPayload } from 'kafkajs'
 import type { Config } from '../../config/schema.js'
 import { kafkaClient } from '../../config/kafka.js'
@@ -122,14 +121,9 @@ export class KafkaSource implements Source {
         dead.push({ message: i, code: 'KAFKA_EMPTY_MESSAGE', reason: 'message has no value' })
         return
       }
-      // a message that is not valid UTF-8 keeps its exact bytes (frame/bytes.ts)
-      let text: string
-      if (isUtf8(m.value)) text = m.value.toString('utf8')
-      else {
-        const kept = linesWithBytes(m.value, 'auto')
-        text = kept.text
-        counters.invalidUtf8 += kept.invalid
-      }
+      // a message that is not valid UTF-8 keeps its exact bytes (frame/bytes.ts; valid UTF-8 is decoded as is)
+      const { text, invalid } = linesWithBytes(m.value, 'auto')
+      counters.invalidUtf8 += invalid
       const framed = frameMessage(text, topic, partition, m.offset)
       if (framed.length === 0) dead.push({ message: i, code: 'KAFKA_EMPTY_MESSAGE', reason: 'message holds only whitespace' })
       for (const r of framed) {
